@@ -1,0 +1,280 @@
+//! Draft -> MIME message bytes (RFC 5322, RFC 2045-2049), built with lettre's message builder.
+//!
+//! Structure (SPEC section 3): text and HTML make `multipart/alternative`; inline images make
+//! `multipart/related` with the HTML; attachments make `multipart/mixed`.
+
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment as LettreAttachment, Body, Mailbox, MultiPart, SinglePart};
+use lettre::Message;
+
+use crate::draft::{Attachment, Charset, Draft};
+use crate::error::{Code, Error, Result};
+use crate::settings::Settings;
+use crate::transport::Envelope;
+
+/// A composed message: its bytes, its Message-ID and its envelope.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    /// The whole message, CRLF line ends.
+    pub bytes: Vec<u8>,
+    /// The Message-ID without angle brackets.
+    pub message_id: String,
+    /// Sender and every recipient (To, Cc, Bcc).
+    pub envelope: Envelope,
+}
+
+/// Builds the message of a draft.
+///
+/// ```
+/// use lncmail::{draft::Draft, mime::compose, settings::Settings};
+/// let settings = Settings::parse(r#"Server="file:out";Sender="Me <me@example.com>""#).unwrap();
+/// let mut draft = Draft::new("you@example.com", r#"subject="Hello""#, false).unwrap();
+/// draft.add_text("Hi there");
+/// let m = compose(&draft, &settings).unwrap();
+/// let text = String::from_utf8(m.bytes).unwrap();
+/// assert!(text.contains("Subject: Hello\r\n"));
+/// assert!(text.contains("MIME-Version: 1.0\r\n"));
+/// ```
+pub fn compose(draft: &Draft, settings: &Settings) -> Result<Composed> {
+    let recipients = draft.recipients();
+    if recipients.is_empty() {
+        return Err(Error::new(Code::MissingProperty, "MAILSEND: the message has no recipient (MAILPREP, MAILTO, MAILCC or MAILBCC)"));
+    }
+    let envelope = Envelope {
+        from: settings.sender.email.clone(),
+        recipients: recipients.clone(),
+        dsn: draft.delivery_report,
+    };
+    let message_id = new_message_id(&settings.sender);
+
+    let mut builder = Message::builder()
+        .from(settings.sender.clone())
+        .message_id(Some(format!("<{message_id}>")))
+        .date_now()
+        .envelope(
+            lettre::address::Envelope::new(Some(envelope.from.clone()), recipients)
+                .map_err(|e| internal(&format!("envelope: {e}")))?,
+        );
+    if let Some(r) = &settings.reply_to {
+        builder = builder.reply_to(r.clone());
+    }
+    for m in &draft.to {
+        builder = builder.to(m.clone());
+    }
+    for m in &draft.cc {
+        builder = builder.cc(m.clone());
+    }
+    if let Some(s) = &draft.subject {
+        builder = builder.subject(s.clone());
+    }
+    if let Some(p) = draft.priority {
+        let (x, importance) = match p {
+            0 | 1 => ("5 (Lowest)", "low"),
+            2 | 3 => ("3 (Normal)", "normal"),
+            _ => ("1 (Highest)", "high"),
+        };
+        builder = builder.raw_header(header("X-Priority", x)?).raw_header(header("Importance", importance)?);
+    }
+    if draft.read_report {
+        builder = builder.raw_header(header("Disposition-Notification-To", &settings.sender.to_string())?);
+    }
+    for (name, value) in &draft.headers {
+        builder = builder.raw_header(header(name, value)?);
+    }
+
+    let body = body_tree(draft)?;
+    let message = match body {
+        Node::Single(p) => builder.singlepart(p),
+        Node::Multi(m) => builder.multipart(m),
+    }
+    .map_err(|e| internal(&format!("message: {e}")))?;
+    Ok(Composed { bytes: message.formatted(), message_id, envelope })
+}
+
+fn internal(what: &str) -> Error {
+    Error::new(Code::Internal, format!("MAILSEND: cannot build the message ({what})"))
+}
+
+fn header(name: &str, value: &str) -> Result<HeaderValue> {
+    let name = HeaderName::new_from_ascii(name.to_string()).map_err(|_| {
+        Error::new(Code::InvalidProperty, format!("MAILHEADER: '{}' is not a header name", name.escape_debug()))
+    })?;
+    Ok(HeaderValue::new(name, value.to_string()))
+}
+
+/// A Message-ID: time, randomness, and the sender's domain.
+fn new_message_id(sender: &Mailbox) -> String {
+    let mut random = [0u8; 9];
+    if openssl::rand::rand_bytes(&mut random).is_err() {
+        // Without the system's randomness the time and a counter still keep ids apart.
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        random[..8].copy_from_slice(&n.to_le_bytes());
+    }
+    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let millis = chrono::Utc::now().timestamp_millis();
+    format!("{millis:x}.{hex}.lncmail@{}", sender.email.domain())
+}
+
+enum Node {
+    Single(SinglePart),
+    Multi(MultiPart),
+}
+
+impl Node {
+    fn add_to(self, m: lettre::message::MultiPartBuilder) -> MultiPart {
+        match self {
+            Node::Single(p) => m.singlepart(p),
+            Node::Multi(p) => m.multipart(p),
+        }
+    }
+}
+
+fn add_node(m: MultiPart, n: Node) -> MultiPart {
+    match n {
+        Node::Single(p) => m.singlepart(p),
+        Node::Multi(p) => m.multipart(p),
+    }
+}
+
+fn body_tree(draft: &Draft) -> Result<Node> {
+    let text = match &draft.text {
+        Some(t) => Some(text_part(t, "text/plain", draft.charset, "text body")?),
+        None => None,
+    };
+    let html = match &draft.html {
+        Some(h) => Some(text_part(h, "text/html", draft.charset, "HTML body")?),
+        None => None,
+    };
+    let (inline, attached): (Vec<&Attachment>, Vec<&Attachment>) =
+        draft.attachments.iter().partition(|a| a.inline && draft.html.is_some());
+
+    // HTML with its inline images: multipart/related.
+    let html = match html {
+        Some(h) if !inline.is_empty() => {
+            let mut related = MultiPart::related().singlepart(h);
+            for a in &inline {
+                related = related.singlepart(attachment_part(a)?);
+            }
+            Some(Node::Multi(related))
+        }
+        Some(h) => Some(Node::Single(h)),
+        None => None,
+    };
+    let content = match (text, html) {
+        (Some(t), Some(h)) => Node::Multi(add_node(MultiPart::alternative().singlepart(t), h)),
+        (Some(t), None) => Node::Single(t),
+        (None, Some(h)) => h,
+        (None, None) => Node::Single(text_part("", "text/plain", draft.charset, "text body")?),
+    };
+    if attached.is_empty() {
+        return Ok(content);
+    }
+    let mut mixed = content.add_to(MultiPart::mixed());
+    for a in attached {
+        mixed = add_node(mixed, Node::Single(attachment_part(a)?));
+    }
+    Ok(Node::Multi(mixed))
+}
+
+/// A text or HTML part in the draft's charset, CRLF line ends, the shorter of QP and base64.
+fn text_part(text: &str, mime: &str, charset: Charset, what: &str) -> Result<SinglePart> {
+    let content_type = ContentType::parse(&format!("{mime}; charset={}", charset.mime_name()))
+        .map_err(|e| internal(&format!("content type: {e}")))?;
+    let body = match charset {
+        Charset::Utf8 => Body::new(text.to_string()),
+        other => {
+            let bytes = encode_charset(text, other, what)?;
+            if other == Charset::Ascii {
+                Body::new(String::from_utf8(bytes).map_err(|_| internal("ascii"))?)
+            } else {
+                shortest(bytes)
+            }
+        }
+    };
+    Ok(SinglePart::builder().header(content_type).body(body))
+}
+
+/// The shorter of quoted-printable and base64 for bytes that are not UTF-8 text.
+fn shortest(bytes: Vec<u8>) -> Body {
+    let crlf = to_crlf(&bytes);
+    let qp = Body::new_with_encoding(crlf.clone(), ContentTransferEncoding::QuotedPrintable);
+    let b64 = Body::new_with_encoding(crlf, ContentTransferEncoding::Base64);
+    match (qp, b64) {
+        (Ok(q), Ok(b)) => {
+            if q.len() <= b.len() {
+                q
+            } else {
+                b
+            }
+        }
+        (Ok(q), Err(_)) => q,
+        (Err(_), Ok(b)) => b,
+        (Err(v), Err(_)) => Body::new(v),
+    }
+}
+
+fn to_crlf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 40);
+    let mut prev = 0u8;
+    for &b in bytes {
+        if b == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        prev = b;
+    }
+    out
+}
+
+/// Encodes UTF-8 text into a single-byte charset; a character it cannot hold is code 3.
+fn encode_charset(text: &str, charset: Charset, what: &str) -> Result<Vec<u8>> {
+    let cannot = |c: char| {
+        Error::new(
+            Code::InvalidProperty,
+            format!("MAILSEND: the {what} contains '{c}' (U+{:04X}), which charset {} cannot hold", c as u32, charset.mime_name()),
+        )
+    };
+    match charset {
+        Charset::Ascii => match text.chars().find(|c| !c.is_ascii()) {
+            Some(c) => Err(cannot(c)),
+            None => Ok(text.as_bytes().to_vec()),
+        },
+        // encoding_rs treats the label ISO-8859-1 as windows-1252 (WHATWG); real Latin-1 is the
+        // first 256 code points, byte for byte.
+        Charset::Latin1 => text
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).ok().filter(|b| !(0x80..0xA0).contains(b)).ok_or_else(|| cannot(c)))
+            .collect(),
+        Charset::Latin9 | Charset::Windows1252 => {
+            let enc = if charset == Charset::Latin9 { encoding_rs::ISO_8859_15 } else { encoding_rs::WINDOWS_1252 };
+            for c in text.chars() {
+                let mut buf = [0u8; 4];
+                let (_, _, bad) = enc.encode(c.encode_utf8(&mut buf));
+                if bad {
+                    return Err(cannot(c));
+                }
+            }
+            let (bytes, _, _) = enc.encode(text);
+            Ok(bytes.into_owned())
+        }
+        Charset::Utf8 => Ok(text.as_bytes().to_vec()),
+    }
+}
+
+/// An attachment or inline image, read from its file now.
+fn attachment_part(a: &Attachment) -> Result<SinglePart> {
+    let data = std::fs::read(&a.path).map_err(|e| {
+        Error::new(Code::File, format!("MAILSEND: the attachment '{}' cannot be read: {e}", a.path.display()))
+    })?;
+    let content_type = ContentType::parse(&a.content_type)
+        .or_else(|_| ContentType::parse("application/octet-stream"))
+        .map_err(|e| internal(&format!("content type: {e}")))?;
+    let attachment = if a.inline {
+        let cid = a.cid.clone().unwrap_or_else(|| a.name.clone());
+        LettreAttachment::new_inline_with_name(cid, a.name.clone())
+    } else {
+        LettreAttachment::new(a.name.clone())
+    };
+    Ok(attachment.body(Body::new(data), content_type))
+}
