@@ -44,6 +44,12 @@ enum Commands {
 }
 
 fn main() -> ExitCode {
+    // Diagnostics on standard error, chosen with RUST_LOG (for example RUST_LOG=debug).
+    // Secrets never reach them: they are held in `Secret`, which prints as ***.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -276,5 +276,8 @@ fn attachment_part(a: &Attachment) -> Result<SinglePart> {
     } else {
         LettreAttachment::new(a.name.clone())
     };
-    Ok(attachment.body(Body::new(data), content_type))
+    // Always base64: the file arrives byte for byte, whatever its line ends or bytes.
+    let body = Body::new_with_encoding(data, ContentTransferEncoding::Base64)
+        .map_err(|_| internal("base64 body"))?;
+    Ok(attachment.body(body, content_type))
 }

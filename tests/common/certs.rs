@@ -1,0 +1,1 @@
+//! Test certificates (issue 4 fills this in).

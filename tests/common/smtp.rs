@@ -1,0 +1,1 @@
+//! Servers for tests (issue 3 fills this in).
