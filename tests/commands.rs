@@ -1,3 +1,4 @@
+#![allow(clippy::type_complexity)]
 //! Every command, every state error, every result code reachable without a server.
 
 mod common;

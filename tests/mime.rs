@@ -1,3 +1,4 @@
+#![allow(clippy::type_complexity)]
 //! Messages written by the `file:` transport, read back by an independent MIME parser
 //! (Python's email package): structure, encodings, headers, charsets, large attachments.
 
