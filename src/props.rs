@@ -180,8 +180,7 @@ pub fn split(context: &str, input: &str) -> Result<Vec<Item>> {
         while i < n && chars[i].is_whitespace() {
             i += 1;
         }
-        let value;
-        if i < n && chars[i] == '"' {
+        let value = if i < n && chars[i] == '"' {
             let quote_pos = i + 1;
             i += 1;
             let mut v = String::new();
@@ -219,7 +218,7 @@ pub fn split(context: &str, input: &str) -> Result<Vec<Item>> {
                     ),
                 ));
             }
-            value = v;
+            v
         } else {
             let start = i;
             while i < n && chars[i] != ';' {
@@ -234,8 +233,8 @@ pub fn split(context: &str, input: &str) -> Result<Vec<Item>> {
                 }
                 i += 1;
             }
-            value = chars[start..i].iter().collect::<String>().trim_end().to_string();
-        }
+            chars[start..i].iter().collect::<String>().trim_end().to_string()
+        };
         i += 1; // skip ';'
         items.push(Item { key, value: Some(value), pos: key_pos });
     }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod certs;
+pub mod eml;
 pub mod smtp;
 
 use std::path::PathBuf;
