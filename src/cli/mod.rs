@@ -74,7 +74,9 @@ pub fn init_tracing(verbose: bool) {
         _ if verbose => EnvFilter::new("lncmail=debug"),
         _ => EnvFilter::new("warn"),
     };
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // Colour codes only for a person at a terminal, never into a batch job's log file.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
 }
 
 /// A session with the defaults file and `--dry-run` applied; the error is a message for
