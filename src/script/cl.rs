@@ -141,9 +141,11 @@ fn collect(first: (usize, &str), cursor: &mut Cursor<'_>) -> Result<String, Synt
             out.push_str(s);
             strip_leading = false;
         } else if in_quote {
+            // Errors name the line the statement starts on, like every other error of a file.
+            let at = if number == start { String::new() } else { format!(" on line {number}") };
             return Err(SyntaxError::new(
-                number,
-                "unterminated quote: a ' is not closed on its line (continue a long value with + at the end of the line)",
+                start,
+                format!("unterminated quote: a ' is not closed{at} (continue a long value with + at the end of the line)"),
             ));
         } else {
             out.push_str(t);
@@ -271,7 +273,9 @@ fn list(chars: &[char], i: &mut usize, keyword: &str) -> Result<Vec<Value>, Stri
                 *i += 1;
                 return Ok(values);
             }
-            Some('(') => return Err(format!("{keyword}: nested lists are not supported")),
+            // A nested list (`EXEC(GOTO CMDLBL(ERR))`) is kept whole, as one value: only
+            // statements that are skipped have them.
+            Some('(') => values.push(Value::Bare(group(chars, i)?)),
             Some('\'') => values.push(quoted(chars, i)?),
             Some(_) => {
                 let start = *i;
@@ -284,6 +288,28 @@ fn list(chars: &[char], i: &mut usize, keyword: &str) -> Result<Vec<Value>, Stri
     }
 }
 
+/// Reads a parenthesised group, nested groups and quotes included, as written.
+fn group(chars: &[char], i: &mut usize) -> Result<String, String> {
+    let start = *i;
+    let mut depth = 0;
+    let mut in_quote = false;
+    while let Some(&c) = chars.get(*i) {
+        *i += 1;
+        match c {
+            '\'' => in_quote = !in_quote,
+            '(' if !in_quote => depth += 1,
+            ')' if !in_quote => {
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(chars[start..*i].iter().collect());
+                }
+            }
+            _ => {}
+        }
+    }
+    Err("a '(' is never closed".into())
+}
+
 /// The text of a value; a CL variable cannot be resolved outside a CL program.
 fn text(keyword: &str, value: &Value) -> Result<String, String> {
     match value {
@@ -292,6 +318,9 @@ fn text(keyword: &str, value: &Value) -> Result<String, String> {
             "{keyword}({s}): CL variable {s} has no value in a command file; write the value, or use ${{{}}} for an environment variable",
             s.trim_start_matches('&')
         )),
+        Value::Bare(s) if s.starts_with('(') => {
+            Err(format!("{keyword}: the list {s} is not a value; put the whole value in single quotes"))
+        }
         Value::Bare(s) => Ok(s.clone()),
     }
 }

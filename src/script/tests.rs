@@ -72,11 +72,11 @@ fn cl_form_accepted() {
 
 #[test]
 fn frames_and_comments_are_skipped() {
-    let src = "PGM PARM(&A)\n/* header\n   comment */\nDCL VAR(&A) TYPE(*CHAR) LEN(10)\n\
+    let src = "PGM PARM(&A)\nMONMSG MSGID(CPF0000) EXEC(GOTO CMDLBL(ERR))\n/* header\n   comment */\nDCL VAR(&A) TYPE(*CHAR) LEN(10)\n\
                LNCCMD CMD(MAILSEND)\nMONMSG MSGID(CPF0000)\n# hash\n\nENDPGM\n";
     let lines = parse(src).unwrap();
     assert_eq!(lines.len(), 1);
-    assert_eq!(lines[0].line, 5);
+    assert_eq!(lines[0].line, 6);
 }
 
 #[test]
@@ -106,7 +106,8 @@ fn refused() {
         ("LNCCMD MAILSEND", 1, "keywords"),
         ("LNCCMD PARM1('x')", 1, "needs CMD"),
         ("LNCCMD CMD(MAILTEXT) PARM1(&TEXT)", 1, "${TEXT}"),
-        ("LNCCMD CMD(MAILTEXT) PARM1((a))", 1, "nested"),
+        ("LNCCMD CMD(MAILTEXT) PARM1((a))", 1, "not a value"),
+        ("LNCCMD CMD(MAILTEXT) +\n PARM1('open\n", 1, "not closed on line 2"),
         ("PGM\n  CHGVAR VAR(&X) VALUE(1)\nENDPGM", 2, "CHGVAR is a CL statement"),
         ("CALL PGM(OTHER)", 1, "--cl-skip-other"),
         ("IF COND(&A) THEN(DO)", 1, "IF"),
