@@ -83,7 +83,7 @@ pub fn parse_mailbox(input: &str, strict: bool) -> Result<Mailbox> {
             Code::InvalidProperty,
             format!(
                 "address '{}' contains a control character ({}); line breaks in addresses are refused (header injection)",
-                text.escape_debug(),
+                crate::props::shorten(&text.escape_debug().to_string()),
                 c.escape_debug()
             ),
         ));
@@ -95,7 +95,9 @@ pub fn parse_mailbox(input: &str, strict: bool) -> Result<Mailbox> {
         }
         _ => (None, text),
     };
-    let bad = |why: &str| Error::new(Code::InvalidAddress, format!("invalid address '{text}': {why}"));
+    let bad = |why: &str| {
+        Error::new(Code::InvalidAddress, format!("invalid address '{}': {why}", crate::props::shorten(text)))
+    };
     if addr.is_empty() {
         return Err(bad("no address"));
     }

@@ -266,7 +266,7 @@ impl Draft {
                 if c.chars().any(|ch| ch.is_whitespace() || ch.is_control() || "<>\"".contains(ch)) {
                     return Err(Error::new(
                         Code::InvalidProperty,
-                        format!("MAILATT: property cid '{}' must be a word without blanks or <>", c.escape_debug()),
+                        format!("MAILATT: property cid '{}' must be a word without blanks or <>", props::shorten(&c.escape_debug().to_string())),
                     ));
                 }
                 Some(c.to_string())
@@ -321,7 +321,7 @@ impl Draft {
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
             return Err(Error::new(
                 Code::InvalidProperty,
-                format!("MAILHEADER: '{}' is not a header name (letters, digits and '-')", name.escape_debug()),
+                format!("MAILHEADER: '{}' is not a header name (letters, digits and '-')", props::shorten(&name.escape_debug().to_string())),
             ));
         }
         let lower = name.to_ascii_lowercase();

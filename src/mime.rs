@@ -97,7 +97,7 @@ fn internal(what: &str) -> Error {
 
 fn header(name: &str, value: &str) -> Result<HeaderValue> {
     let name = HeaderName::new_from_ascii(name.to_string()).map_err(|_| {
-        Error::new(Code::InvalidProperty, format!("MAILHEADER: '{}' is not a header name", name.escape_debug()))
+        Error::new(Code::InvalidProperty, format!("MAILHEADER: '{}' is not a header name", crate::props::shorten(&name.escape_debug().to_string())))
     })?;
     Ok(HeaderValue::new(name, value.to_string()))
 }

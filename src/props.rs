@@ -138,104 +138,131 @@ pub struct Item {
     pub pos: usize,
 }
 
+/// A position in the input: byte offset for slicing, character count for messages.
+struct Cursor<'a> {
+    s: &'a str,
+    byte: usize,
+    chars: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<char> {
+        self.s[self.byte..].chars().next()
+    }
+
+    fn peek2(&self) -> Option<char> {
+        self.s[self.byte..].chars().nth(1)
+    }
+
+    fn bump(&mut self) {
+        if let Some(c) = self.peek() {
+            self.byte += c.len_utf8();
+            self.chars += 1;
+        }
+    }
+
+    fn skip_blanks(&mut self) {
+        while self.peek().is_some_and(char::is_whitespace) {
+            self.bump();
+        }
+    }
+
+    /// The 1-based position of the next character.
+    fn pos(&self) -> usize {
+        self.chars + 1
+    }
+}
+
 /// Splits a property string into items, without a schema.
 ///
-/// `context` names the argument in error messages (`MAILSMTP PARM1`).
+/// `context` names the argument in error messages (`MAILSMTP PARM1`). Works in one pass over the
+/// input, so a 100 MiB value costs its own size and no more.
 pub fn split(context: &str, input: &str) -> Result<Vec<Item>> {
-    let chars: Vec<char> = input.chars().collect();
     let mut items = Vec::new();
-    let mut i = 0;
-    let n = chars.len();
-    while i < n {
+    let mut c = Cursor { s: input, byte: 0, chars: 0 };
+    let syntax = |msg: String| Error::new(Code::Syntax, format!("{context}: {msg}"));
+    while c.peek().is_some() {
         // Key: up to '=' or ';'.
-        let key_start = i;
-        while i < n && chars[i] != '=' && chars[i] != ';' {
-            if chars[i] == '"' {
-                return Err(Error::new(
-                    Code::Syntax,
-                    format!("{context}: unexpected '\"' at position {} (a key cannot be quoted)", i + 1),
-                ));
+        c.skip_blanks();
+        let key_pos = c.pos();
+        let key_start = c.byte;
+        while let Some(ch) = c.peek() {
+            if ch == '=' || ch == ';' {
+                break;
             }
-            i += 1;
+            if ch == '"' {
+                return Err(syntax(format!("unexpected '\"' at position {} (a key cannot be quoted)", c.pos())));
+            }
+            c.bump();
         }
-        let raw_key: String = chars[key_start..i].iter().collect();
-        let lead = raw_key.len() - raw_key.trim_start().len();
-        let key_pos = key_start + raw_key[..lead].chars().count() + 1;
-        let key = raw_key.trim().to_string();
-        if i >= n || chars[i] == ';' {
-            i += 1; // skip ';'
+        let key = input[key_start..c.byte].trim().to_string();
+        if c.peek() != Some('=') {
+            c.bump(); // ';' or end
             if !key.is_empty() {
                 items.push(Item { key, value: None, pos: key_pos });
             }
             continue;
         }
-        // chars[i] == '='
         if key.is_empty() {
-            return Err(Error::new(
-                Code::Syntax,
-                format!("{context}: a value without a key at position {}", i + 1),
-            ));
+            return Err(syntax(format!("a value without a key at position {}", c.pos())));
         }
-        i += 1;
-        while i < n && chars[i].is_whitespace() {
-            i += 1;
-        }
-        let value = if i < n && chars[i] == '"' {
-            let quote_pos = i + 1;
-            i += 1;
+        c.bump(); // '='
+        c.skip_blanks();
+        let value = if c.peek() == Some('"') {
+            let quote_pos = c.pos();
+            c.bump();
             let mut v = String::new();
+            let mut run = c.byte;
             loop {
-                if i >= n {
-                    return Err(Error::new(
-                        Code::Syntax,
-                        format!(
-                            "{context}: unterminated quote: the '\"' at position {quote_pos} (value of {key}) is never closed"
-                        ),
-                    ));
-                }
-                if chars[i] == '"' {
-                    if i + 1 < n && chars[i + 1] == '"' {
-                        v.push('"');
-                        i += 2;
-                        continue;
+                match c.peek() {
+                    None => {
+                        return Err(syntax(format!(
+                            "unterminated quote: the '\"' at position {quote_pos} (value of {}) is never closed",
+                            shorten(&key)
+                        )))
                     }
-                    i += 1;
-                    break;
+                    Some('"') if c.peek2() == Some('"') => {
+                        v.push_str(&input[run..c.byte]);
+                        v.push('"');
+                        c.bump();
+                        c.bump();
+                        run = c.byte;
+                    }
+                    Some('"') => {
+                        v.push_str(&input[run..c.byte]);
+                        c.bump();
+                        break;
+                    }
+                    Some(_) => c.bump(),
                 }
-                v.push(chars[i]);
-                i += 1;
             }
-            while i < n && chars[i].is_whitespace() {
-                i += 1;
-            }
-            if i < n && chars[i] != ';' {
-                return Err(Error::new(
-                    Code::Syntax,
-                    format!(
-                        "{context}: unexpected '{}' at position {} after the quoted value of {key} (expected ';')",
-                        chars[i],
-                        i + 1
-                    ),
-                ));
+            c.skip_blanks();
+            if let Some(ch) = c.peek().filter(|ch| *ch != ';') {
+                return Err(syntax(format!(
+                    "unexpected '{ch}' at position {} after the quoted value of {} (expected ';')",
+                    c.pos(),
+                    shorten(&key)
+                )));
             }
             v
         } else {
-            let start = i;
-            while i < n && chars[i] != ';' {
-                if chars[i] == '"' {
-                    return Err(Error::new(
-                        Code::Syntax,
-                        format!(
-                            "{context}: unexpected '\"' at position {} inside the unquoted value of {key} (quote the whole value)",
-                            i + 1
-                        ),
-                    ));
+            let start = c.byte;
+            while let Some(ch) = c.peek() {
+                if ch == ';' {
+                    break;
                 }
-                i += 1;
+                if ch == '"' {
+                    return Err(syntax(format!(
+                        "unexpected '\"' at position {} inside the unquoted value of {} (quote the whole value)",
+                        c.pos(),
+                        shorten(&key)
+                    )));
+                }
+                c.bump();
             }
-            chars[start..i].iter().collect::<String>().trim_end().to_string()
+            input[start..c.byte].trim_end().to_string()
         };
-        i += 1; // skip ';'
+        c.bump(); // ';' or end
         items.push(Item { key, value: Some(value), pos: key_pos });
     }
     Ok(items)
@@ -271,15 +298,16 @@ pub fn parse(context: &str, input: &str, schema: &'static [Key]) -> Result<Props
 }
 
 fn unknown_key(context: &str, item: &Item, schema: &[Key]) -> Error {
-    let norm = normalize(&item.key);
+    // A key far longer than any known one gets no suggestion (and no quadratic distance work).
+    let norm = if item.key.len() <= 64 { normalize(&item.key) } else { String::new() };
     let best = schema
         .iter()
         .flat_map(|k| std::iter::once(k.name).chain(k.aliases.iter().copied()).map(move |s| (k.name, s)))
         .map(|(name, spelling)| (name, levenshtein(&norm, &normalize(spelling))))
         .min_by_key(|(_, d)| *d);
-    let mut msg = format!("{context}: unknown property '{}' at position {}", item.key, item.pos);
+    let mut msg = format!("{context}: unknown property '{}' at position {}", shorten(&item.key), item.pos);
     match best {
-        Some((name, d)) if d <= (norm.chars().count() / 2).max(2) => {
+        Some((name, d)) if !norm.is_empty() && d <= (norm.chars().count() / 2).max(2) => {
             msg.push_str(&format!(" (did you mean {name}?)"));
         }
         _ => {

@@ -288,7 +288,7 @@ impl Settings {
         let helo = nonempty("Helo").map(str::to_string);
         if let Some(h) = &helo {
             if h.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(invalid(format!("property Helo '{}' must be a host name without blanks", h.escape_debug())));
+                return Err(invalid(format!("property Helo '{}' must be a host name without blanks", props::shorten(&h.escape_debug().to_string()))));
             }
         }
         let wrapper_subject = p.text("WrapperSubject").unwrap_or("[...]").to_string();
