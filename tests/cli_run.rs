@@ -298,3 +298,29 @@ fn verbose_turns_on_diagnostics_and_rust_log_wins() {
     let ruled = lncmail(dir.path(), &["run", "--verbose", &f], &[("RUST_LOG", "error")], None);
     assert!(!ruled.stderr.contains("DEBUG"), "{}", ruled.all());
 }
+
+#[test]
+fn a_progress_bar_is_drawn_when_stderr_is_a_terminal() {
+    // util-linux `script` gives the run a pseudo-terminal and records what it draws.
+    let recorder = cli_support::require_script();
+    let dir = tempfile::tempdir().unwrap();
+    let body: String = (0..30).map(|i| format!("MAILPREP 'n{i}@example.com'\nMAILSEND\n")).collect();
+    let f = write(dir.path(), "many.lnc", &script(&body));
+    let cmd = format!("{} run {f} > stdout.txt", env!("CARGO_BIN_EXE_lncmail"));
+    let rec = std::process::Command::new(recorder)
+        .args(["-qec", &cmd, "tty.log"])
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .env_remove("LNCMAIL_DEFAULTS")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(rec.status.success(), "{rec:?}");
+    let tty = String::from_utf8_lossy(&std::fs::read(dir.path().join("tty.log")).unwrap()).into_owned();
+    assert!(tty.contains("/30 messages"), "no bar drawn: {tty:?}");
+    assert!(tty.contains("lncmail: 30 sent, 0 partial, 0 failed in "), "{tty:?}");
+    // The result lines went to standard output, untouched by the bar.
+    let stdout = std::fs::read_to_string(dir.path().join("stdout.txt")).unwrap();
+    assert_eq!(stdout.lines().count(), 61);
+    assert!(!stdout.contains("messages") && !stdout.contains('\x1b'));
+}

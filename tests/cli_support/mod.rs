@@ -67,3 +67,13 @@ pub fn only_eml_text(dir: &Path) -> String {
 
 /// A MAILSMTP line writing into `outbox` (relative to the run's folder).
 pub const SMTP_FILE: &str = "MAILSMTP 'Server=\"file:outbox\";Sender=\"me@example.com\"'";
+
+/// util-linux `script`, to give a run a pseudo-terminal (fails with how to install it).
+pub fn require_script() -> PathBuf {
+    for p in ["/usr/bin/script", "/bin/script"] {
+        if Path::new(p).exists() {
+            return PathBuf::from(p);
+        }
+    }
+    panic!("script (util-linux) is not installed: apt-get install bsdutils");
+}
