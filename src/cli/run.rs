@@ -1,7 +1,7 @@
 //! `lncmail run FILE...`: command files on one session, with results, a progress bar and a summary.
 
 use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -77,7 +77,7 @@ pub struct Args {
     pub cl_skip_other: bool,
 }
 
-fn read(path: &PathBuf) -> std::io::Result<String> {
+fn read(path: &Path) -> std::io::Result<String> {
     if path.as_os_str() == "-" {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s)?;
@@ -87,7 +87,7 @@ fn read(path: &PathBuf) -> std::io::Result<String> {
     }
 }
 
-fn display(path: &PathBuf) -> String {
+fn display(path: &Path) -> String {
     if path.as_os_str() == "-" {
         "<stdin>".to_string()
     } else {

@@ -54,10 +54,13 @@ enum Skip {
     Settings,
 }
 
+/// Where `${NAME}` values come from.
+type Lookup<'e> = Box<dyn Fn(&str) -> Option<String> + 'e>;
+
 /// Runs lines on a session, possibly over several files (as if they were one), and counts.
 pub struct Runner<'e> {
     options: RunOptions,
-    lookup: Box<dyn Fn(&str) -> Option<String> + 'e>,
+    lookup: Lookup<'e>,
     summary: Summary,
     skip: Option<Skip>,
 }
