@@ -1,5 +1,22 @@
 //! The `lncmail` command-line tool: `run` command files, `send` one message, `check` addresses.
 
+/// `println!` that never panics: a closed standard output (`lncmail run x | head -1`) must not
+/// stop a batch in the middle of sending.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never panics (see `out!`).
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cli;
 
 use std::process::ExitCode;

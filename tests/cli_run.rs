@@ -324,3 +324,27 @@ fn a_progress_bar_is_drawn_when_stderr_is_a_terminal() {
     assert_eq!(stdout.lines().count(), 61);
     assert!(!stdout.contains("messages") && !stdout.contains('\x1b'));
 }
+
+#[test]
+fn a_closed_standard_output_does_not_stop_the_batch() {
+    // As in `lncmail run batch.lnc | head -1`: the reader goes away, the mail must still go out.
+    let dir = tempfile::tempdir().unwrap();
+    let body: String = (0..50).map(|i| format!("MAILPREP 'n{i}@example.com'\nMAILTEXT '{}'\nMAILSEND\n", "x".repeat(2000))).collect();
+    let f = write(dir.path(), "many.lnc", &script(&body));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lncmail"))
+        .args(["run", &f])
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .env_remove("LNCMAIL_DEFAULTS")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("lncmail: 50 sent"), "{stderr}");
+    assert_eq!(emls(&dir.path().join("outbox")).len(), 50);
+}

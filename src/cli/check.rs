@@ -39,7 +39,7 @@ pub fn main(global: &Global, args: &Args) -> u8 {
                     Ok(l) if l.trim().is_empty() => {}
                     Ok(l) => all.push(l.trim().to_string()),
                     Err(e) => {
-                        eprintln!("lncmail: check: cannot read standard input: {e}");
+                        err!("lncmail: check: cannot read standard input: {e}");
                         return EXIT_ARGS;
                     }
                 }
@@ -51,14 +51,14 @@ pub fn main(global: &Global, args: &Args) -> u8 {
     let mut invalid = 0;
     for a in &all {
         match parse_mailbox(a, true) {
-            Ok(_) if !global.quiet => println!("{a}: valid"),
+            Ok(_) if !global.quiet => out!("{a}: valid"),
             Ok(_) => {}
             Err(e) => {
                 invalid += 1;
                 if !global.quiet {
                     // The message repeats the address; say only why.
                     let why = e.message().strip_prefix("invalid address '").and_then(|m| m.split_once("': ")).map_or(e.message(), |(_, w)| w);
-                    println!("{}: invalid: {why}", a.escape_debug());
+                    out!("{}: invalid: {why}", a.escape_debug());
                 }
             }
         }

@@ -105,7 +105,7 @@ pub fn main(global: &Global, args: &Args) -> u8 {
         let text = match read(path) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("lncmail: cannot read {name}: {e}");
+                err!("lncmail: cannot read {name}: {e}");
                 return EXIT_ARGS;
             }
         };
@@ -116,7 +116,7 @@ pub fn main(global: &Global, args: &Args) -> u8 {
         match checked {
             Ok(lines) => parsed.push((name, lines)),
             Err(e) => {
-                eprintln!("lncmail: {name}:{}: {}", e.line, e.error);
+                err!("lncmail: {name}:{}: {}", e.line, e.error);
                 return EXIT_FAILED;
             }
         }
@@ -124,7 +124,7 @@ pub fn main(global: &Global, args: &Args) -> u8 {
     let mut session = match super::session(global) {
         Ok(s) => s,
         Err(msg) => {
-            eprintln!("lncmail: {msg}");
+            err!("lncmail: {msg}");
             return EXIT_ARGS;
         }
     };
@@ -151,9 +151,9 @@ pub fn main(global: &Global, args: &Args) -> u8 {
     let summary = runner.summary();
     if !global.quiet {
         if let Some(at) = &stopped {
-            eprintln!("lncmail: stopped at {at} (--keep-going goes on after a failure)");
+            err!("lncmail: stopped at {at} (--keep-going goes on after a failure)");
         }
-        eprintln!(
+        err!(
             "lncmail: {} sent, {} partial, {} failed in {:.1} s",
             summary.sent,
             summary.partial,
@@ -161,7 +161,7 @@ pub fn main(global: &Global, args: &Args) -> u8 {
             started.elapsed().as_secs_f64()
         );
         if let Some(dir) = &global.dry_run {
-            eprintln!("lncmail: dry run: nothing was sent, the messages are in {}", dir.display());
+            err!("lncmail: dry run: nothing was sent, the messages are in {}", dir.display());
         }
     }
     if summary.ok() {
@@ -197,7 +197,7 @@ fn report(global: &Global, args: &Args, bar: &ProgressBar, name: &str, event: &E
             }
             if let Err(e) = result {
                 let next = if args.keep_going { " (going on)" } else { "" };
-                bar.suspend(|| eprintln!("lncmail: {name}:{}: {} failed: {e}{next}", l.line, l.cmd.to_ascii_uppercase()));
+                bar.suspend(|| err!("lncmail: {name}:{}: {} failed: {e}{next}", l.line, l.cmd.to_ascii_uppercase()));
             }
             (l, outcome(result).1)
         }
@@ -209,6 +209,6 @@ fn report(global: &Global, args: &Args, bar: &ProgressBar, name: &str, event: &E
         }
     };
     if !global.quiet {
-        bar.suspend(|| println!("{name}:{}: {}: {text}", line.line, line.cmd.to_ascii_uppercase()));
+        bar.suspend(|| out!("{name}:{}: {}: {text}", line.line, line.cmd.to_ascii_uppercase()));
     }
 }

@@ -172,14 +172,14 @@ pub fn main(global: &Global, args: &Args) -> u8 {
     let cmds = match commands(args) {
         Ok(c) => c,
         Err(msg) => {
-            eprintln!("lncmail: send: {msg}");
+            err!("lncmail: send: {msg}");
             return EXIT_ARGS;
         }
     };
     let mut session = match super::session(global) {
         Ok(s) => s,
         Err(msg) => {
-            eprintln!("lncmail: {msg}");
+            err!("lncmail: {msg}");
             return EXIT_ARGS;
         }
     };
@@ -187,12 +187,12 @@ pub fn main(global: &Global, args: &Args) -> u8 {
         let result = session.execute(cmd, p1, p2);
         let (_, text) = outcome(&result);
         if result.is_err() {
-            eprintln!("lncmail: send: {cmd}: {text}");
+            err!("lncmail: send: {cmd}: {text}");
             let _ = session.execute("MAILEND", "", "");
             return EXIT_FAILED;
         }
         if *cmd == "MAILSEND" && !global.quiet {
-            println!("{text}");
+            out!("{text}");
         }
     }
     let _ = session.execute("MAILEND", "", "");
