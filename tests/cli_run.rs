@@ -348,3 +348,23 @@ fn a_closed_standard_output_does_not_stop_the_batch() {
     assert!(stderr.contains("lncmail: 50 sent"), "{stderr}");
     assert_eq!(emls(&dir.path().join("outbox")).len(), 50);
 }
+
+#[test]
+fn help_of_each_subcommand_is_a_manual() {
+    let dir = tempfile::tempdir().unwrap();
+    // (arguments, words the manual must hold)
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["run", "--help"], &["LNCCMD CMD(", "--keep-going", "${NAME}", "Examples:", "Exit status:", "--dry-run"]),
+        (&["help", "run"], &["CL form", "Exit status:"]),
+        (&["send", "--help"], &["LNCSNDMAIL", "--set <KEY=VALUE>", "Examples:", "Exit status:"]),
+        (&["check", "--help"], &["RFC 5322", "Examples:", "Exit status:"]),
+        (&["--help"], &["lncmail run FILE", "Exit status:", "LNCMAIL_DEFAULTS"]),
+    ];
+    for (args, words) in cases {
+        let out = lncmail(dir.path(), args, &[], None);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.all());
+        for w in *words {
+            assert!(out.stdout.contains(w), "{args:?} lacks {w:?}: {}", out.stdout);
+        }
+    }
+}

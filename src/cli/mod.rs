@@ -42,6 +42,7 @@ Environment:
 
 /// Options every subcommand takes (before or after the subcommand's name).
 #[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// MAILSMTP properties used where a MAILSMTP (or `send`) does not give them, like the
     /// original's *DFT values: a file in MAILSMTP property syntax (`#` lines are comments,

@@ -23,7 +23,7 @@ Examples:
   SMTP_PASSWORD=... lncmail send --server smtp.example.com --port 587 --set enableSSL \\
       --set UserId=me --set 'password=${SMTP_PASSWORD}' --from me@example.com --to you@example.com \\
       --subject Hi --text-file body.txt --html-file body.html --priority '*HIGH' --report
-  lncmail send --defaults /etc/lncmail/defaults.props --to ops@example.com --subject 'Job done' --text ok
+  lncmail send --defaults site.props --to ops@example.com --subject 'Job done' --text ok
 
 Exit status:
   0  the message was sent
