@@ -61,18 +61,19 @@ pub struct Global {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Print diagnostics on standard error, with the SMTP dialogue (secrets masked);
-    /// RUST_LOG, if set, wins.
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
+    /// Print diagnostics on standard error, with the SMTP dialogue (secrets masked); -vv for
+    /// every detail (trace level); RUST_LOG, if set, wins.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
-/// Diagnostics on standard error: RUST_LOG if set, else debug for lncmail with --verbose.
-pub fn init_tracing(verbose: bool) {
+/// Diagnostics on standard error: RUST_LOG if set, else debug (-v) or trace (-vv) for lncmail.
+pub fn init_tracing(verbose: u8) {
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("RUST_LOG") {
         Ok(v) if !v.trim().is_empty() => EnvFilter::new(v),
-        _ if verbose => EnvFilter::new("lncmail=debug"),
+        _ if verbose >= 2 => EnvFilter::new("lncmail=trace"),
+        _ if verbose == 1 => EnvFilter::new("lncmail=debug"),
         _ => EnvFilter::new("warn"),
     };
     // Colour codes only for a person at a terminal, never into a batch job's log file.

@@ -178,7 +178,7 @@ fn is_send(l: &Line) -> bool {
 /// A bar on standard error only when it is a terminal, the run is long enough to need one, and
 /// nothing else writes there continuously.
 fn progress_bar(global: &Global, sends: usize) -> ProgressBar {
-    if global.quiet || global.verbose || sends < BAR_FROM || !std::io::stderr().is_terminal() {
+    if global.quiet || global.verbose > 0 || sends < BAR_FROM || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(sends as u64), ProgressDrawTarget::stderr());
