@@ -82,12 +82,13 @@ impl SmimeContext {
         Ok(entity::assemble(&outer, &content))
     }
 
-    /// The sender's own certificate and, with `RecipientCerts`, one for every recipient.
+    /// With `RecipientCerts`, one certificate for every recipient; then the sender's own,
+    /// each once. (RecipientInfos is a DER SET OF: its order on the wire is not ours.)
     fn encryption_certs(&self, envelope: &Envelope) -> Result<Stack<X509>> {
         let stack_error = |e: openssl::error::ErrorStack| {
             Error::new(Code::Certificate, format!("MAILSEND: S/MIME: {}", keys::reason(&e)))
         };
-        let mut chosen = vec![self.signer.cert.clone()];
+        let mut chosen = Vec::new();
         if let Some(recipients) = &self.recipients {
             let sender = envelope.from.to_string();
             let mut missing = Vec::new();
@@ -112,6 +113,7 @@ impl SmimeContext {
                 ));
             }
         }
+        chosen.push(self.signer.cert.clone());
         let mut seen = Vec::new();
         let mut stack = Stack::new().map_err(stack_error)?;
         for cert in chosen {
