@@ -183,3 +183,41 @@ fn encrypted_to_every_recipient_and_the_sender_once() {
     let raw = std::fs::read_to_string(&eml).unwrap();
     assert!(!raw.to_ascii_lowercase().contains("bob@example.com"));
 }
+
+/// .p12 files exported by older tools: RC2-40 (OpenSSL's `-legacy`, older Windows) and 3DES.
+/// They open (the legacy provider is loaded on demand), sign, and still refuse a wrong password.
+#[test]
+fn legacy_p12_files_open_and_sign() {
+    let pki = Pki::get();
+    let dir = tempfile::tempdir().unwrap();
+    let variants: [(&str, &[&str]); 2] = [
+        ("rc2.p12", &["-legacy"]),
+        ("3des.p12", &["-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1"]),
+    ];
+    for (name, args) in variants {
+        let p12 = dir.path().join(name);
+        certs::run(
+            std::process::Command::new("openssl")
+                .args(["pkcs12", "-export", "-passout", "pass:legacy-pw", "-inkey"])
+                .arg(&pki.sender_key)
+                .arg("-in")
+                .arg(&pki.sender_pem)
+                .arg("-certfile")
+                .arg(&pki.inter_pem)
+                .args(args)
+                .arg("-out")
+                .arg(&p12),
+        );
+        let out = dir.path().join(format!("out-{name}"));
+        let mut s = Session::new();
+        let err = s.execute("MAILSMTP", &smtp_props(&out, &p12, "wrong", "Sign"), "").unwrap_err();
+        assert_eq!(err.code(), Code::Certificate);
+        assert!(err.message().contains("wrong password"), "{name}: {err}");
+        s.execute("MAILSMTP", &smtp_props(&out, &p12, "legacy-pw", "Sign"), "").unwrap();
+        s.execute("MAILPREP", "alice@example.com", "").unwrap();
+        s.execute("MAILTEXT", "signed with an old .p12", "").unwrap();
+        let eml = s.execute("MAILSEND", "", "").unwrap().detail().unwrap().to_string();
+        let content = certs::openssl_verify(Path::new(&eml), &pki.root_pem);
+        assert!(String::from_utf8(content).unwrap().contains("signed with an old .p12"), "{name}");
+    }
+}

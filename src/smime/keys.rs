@@ -3,12 +3,14 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use openssl::asn1::Asn1Time;
 use openssl::error::ErrorStack;
 use openssl::nid::Nid;
 use openssl::pkcs12::Pkcs12;
 use openssl::pkey::{Id, PKey, Private};
+use openssl::provider::Provider;
 use openssl::stack::Stack;
 use openssl::x509::{X509Ref, X509};
 
@@ -52,20 +54,12 @@ pub fn load_signer(path: &Path, password: &Secret) -> Result<Signer> {
     let p12 = Pkcs12::from_der(&der).map_err(|_| cert_error(path, "is not a PKCS#12 (.p12/.pfx) file"))?;
     let parsed = match p12.parse2(password.expose()) {
         Ok(p) => p,
-        Err(e) => {
-            let r = reason(&e);
-            return Err(if r.contains("mac verify failure") {
-                cert_error(path, "cannot be opened: wrong password (property PwdCertif)")
-            } else {
-                cert_error(
-                    path,
-                    format!(
-                        "cannot be opened ({r}); a .p12 using legacy algorithms (RC2, 3DES) must be \
-                         re-exported with AES (see docs/smime.md)"
-                    ),
-                )
-            });
+        // Files exported by older tools (Windows, OpenSSL 1.x) protect the certificates with
+        // RC2-40, which OpenSSL 3 keeps in its "legacy" provider: load it and try again.
+        Err(e) if reason(&e).contains("unsupported") && legacy_provider_loaded() => {
+            p12.parse2(password.expose()).map_err(|e| p12_error(path, &e))?
         }
+        Err(e) => return Err(p12_error(path, &e)),
     };
     let key = parsed.pkey.ok_or_else(|| cert_error(path, "contains no private key"))?;
     let cert = parsed.cert.ok_or_else(|| cert_error(path, "contains no certificate"))?;
@@ -84,6 +78,30 @@ pub fn load_signer(path: &Path, password: &Secret) -> Result<Signer> {
         chain.push(c).map_err(|e| cert_error(path, reason(&e)))?;
     }
     Ok(Signer { cert, key, chain })
+}
+
+fn p12_error(path: &Path, e: &ErrorStack) -> Error {
+    let r = reason(e);
+    if r.contains("mac verify failure") {
+        cert_error(path, "cannot be opened: wrong password (property PwdCertif)")
+    } else if r.contains("unsupported") {
+        cert_error(
+            path,
+            format!(
+                "cannot be opened ({r}): it uses an algorithm this OpenSSL cannot read (RC2 \
+                 without the legacy provider); re-export it with AES (see docs/smime.md)"
+            ),
+        )
+    } else {
+        cert_error(path, format!("cannot be opened ({r})"))
+    }
+}
+
+/// Loads OpenSSL's legacy provider once for the process (keeping the default one); whether it
+/// is available.
+fn legacy_provider_loaded() -> bool {
+    static LEGACY: OnceLock<Option<Provider>> = OnceLock::new();
+    LEGACY.get_or_init(|| Provider::try_load(None, "legacy", true).ok()).is_some()
 }
 
 /// `Ok` when the certificate is valid now; otherwise why not ("expired on ...").
