@@ -155,7 +155,7 @@ impl Pki {
         let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
         std::fs::create_dir_all(&base).unwrap();
         // Kept until the process ends (a static is never dropped); under target/, not /tmp.
-        let dir = tempfile::Builder::new().prefix("smime-pki-").tempdir_in(&base).unwrap().into_path();
+        let dir = tempfile::Builder::new().prefix("smime-pki-").tempdir_in(&base).unwrap().keep();
         let recipients_dir = dir.join("recipients");
         std::fs::create_dir(&recipients_dir).unwrap();
 
