@@ -221,3 +221,28 @@ fn legacy_p12_files_open_and_sign() {
         assert!(String::from_utf8(content).unwrap().contains("signed with an old .p12"), "{name}");
     }
 }
+
+/// An EC (P-256) signer signs with SHA-256 and decrypts its own copy (ECDH key agreement);
+/// an Ed25519 key is refused at MAILSMTP, since `micalg=sha-256` would not be true for it.
+#[test]
+fn ec_keys_work_and_ed25519_is_refused() {
+    let pki = Pki::get();
+    let dir = tempfile::tempdir().unwrap();
+    let ec = certs::p12_with_key(dir.path(), "ec", &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]);
+    let mut s = Session::new();
+    s.execute("MAILSMTP", &smtp_props(&dir.path().join("out"), &ec, P12_PASSWORD, "Sign;Encrypt"), "").unwrap();
+    s.execute("MAILPREP", "alice@example.com", "").unwrap();
+    s.execute("MAILTEXT", "signed with P-256", "").unwrap();
+    let eml = s.execute("MAILSEND", "", "").unwrap().detail().unwrap().to_string();
+    let signed = certs::openssl_decrypt(Path::new(&eml), &dir.path().join("ec.pem"), &dir.path().join("ec.key"));
+    let signed_path = dir.path().join("signed.eml");
+    std::fs::write(&signed_path, &signed).unwrap();
+    assert!(certs::openssl_print(&signed_path).contains("sha256"));
+    let content = certs::openssl_verify(&signed_path, &pki.root_pem);
+    assert!(String::from_utf8(content).unwrap().contains("signed with P-256"));
+
+    let ed = certs::p12_with_key(dir.path(), "ed", &["-algorithm", "ED25519"]);
+    let err = s.execute("MAILSMTP", &smtp_props(&dir.path().join("out"), &ed, P12_PASSWORD, "Sign"), "").unwrap_err();
+    assert_eq!(err.code(), Code::Certificate);
+    assert!(err.message().contains("neither RSA nor EC"), "{err}");
+}

@@ -126,3 +126,22 @@ impl SmimeContext {
         Ok(stack)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A session (and so its S/MIME material) may move between threads: the C ABI lets any
+    /// thread use a handle.
+    #[test]
+    fn context_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<SmimeContext>();
+    }
+
+    #[test]
+    fn no_context_without_sign_or_encrypt() {
+        let s = Settings::parse(r#"Server="file:out";Sender="me@example.com";Certif="/nonexistent.p12""#).unwrap();
+        assert!(SmimeContext::load(&s).unwrap().is_none());
+    }
+}

@@ -38,6 +38,8 @@ pub struct Pki {
     pub root_pem: PathBuf,
     /// The intermediate CA certificate.
     pub inter_pem: PathBuf,
+    /// The intermediate CA's key (to issue more certificates in a test).
+    pub inter_key: PathBuf,
     /// The signer's .p12 (key, certificate, intermediate).
     pub sender_p12: PathBuf,
     /// The signer's certificate and key as PEM (to decrypt the sender's copy).
@@ -124,6 +126,22 @@ fn cert(
     b.build()
 }
 
+/// Removes test PKIs left by runs more than a day old (each run keeps its own until it ends).
+fn remove_stale(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else { return };
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(86400));
+        if old && e.file_name().to_string_lossy().starts_with("smime-pki-") {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 fn write(path: &Path, bytes: &[u8]) -> PathBuf {
     std::fs::write(path, bytes).unwrap();
     path.to_path_buf()
@@ -154,6 +172,7 @@ impl Pki {
     fn generate() -> Pki {
         let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
         std::fs::create_dir_all(&base).unwrap();
+        remove_stale(&base);
         // Kept until the process ends (a static is never dropped); under target/, not /tmp.
         let dir = tempfile::Builder::new().prefix("smime-pki-").tempdir_in(&base).unwrap().keep();
         let recipients_dir = dir.join("recipients");
@@ -183,6 +202,7 @@ impl Pki {
         Pki {
             root_pem: write(&dir.join("root.pem"), &pem(&root)),
             inter_pem: write(&dir.join("inter.pem"), &pem(&inter)),
+            inter_key: write(&dir.join("inter.key"), &keypem(&inter_key)),
             sender_p12: p12(Some(&sender_key), &sender, &[&inter], &dir.join("sender.p12")),
             sender_pem: write(&dir.join("sender.pem"), &pem(&sender)),
             sender_key: write(&dir.join("sender.key"), &keypem(&sender_key)),
@@ -202,6 +222,45 @@ impl Pki {
             dir,
         }
     }
+}
+
+/// Issues a signer certificate for `SENDER` under the intermediate CA with a key made by
+/// `openssl genpkey ARGS` and packs it in a .p12 (password [`P12_PASSWORD`]) in `dir`.
+pub fn p12_with_key(dir: &Path, name: &str, genpkey: &[&str]) -> PathBuf {
+    let pki = Pki::get();
+    let key = dir.join(format!("{name}.key"));
+    let csr = dir.join(format!("{name}.csr"));
+    let pem = dir.join(format!("{name}.pem"));
+    let ext = dir.join(format!("{name}.ext"));
+    let p12 = dir.join(format!("{name}.p12"));
+    std::fs::write(
+        &ext,
+        format!("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=emailProtection\nsubjectAltName=email:{SENDER}\n"),
+    )
+    .unwrap();
+    run(Command::new(openssl()).arg("genpkey").args(genpkey).arg("-out").arg(&key));
+    run(Command::new(openssl()).args(["req", "-new", "-subj", "/CN=Sender", "-key"]).arg(&key).arg("-out").arg(&csr));
+    run(Command::new(openssl())
+        .args(["x509", "-req", "-days", "30", "-set_serial", "77", "-in"])
+        .arg(&csr)
+        .arg("-CA")
+        .arg(&pki.inter_pem)
+        .arg("-CAkey")
+        .arg(&pki.inter_key)
+        .arg("-extfile")
+        .arg(&ext)
+        .arg("-out")
+        .arg(&pem));
+    run(Command::new(openssl())
+        .args(["pkcs12", "-export", "-passout", &format!("pass:{P12_PASSWORD}"), "-inkey"])
+        .arg(&key)
+        .arg("-in")
+        .arg(&pem)
+        .arg("-certfile")
+        .arg(&pki.inter_pem)
+        .arg("-out")
+        .arg(&p12));
+    p12
 }
 
 /// Runs a command, panicking with its stderr when it fails; returns stdout.
