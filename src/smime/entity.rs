@@ -79,8 +79,8 @@ pub fn content_entity(fields: &[Field<'_>], body: &[u8]) -> Vec<u8> {
 /// The whole message as a `message/rfc822` entity (header protection, RFC 8551 section 3.1).
 pub fn rfc822_entity(message: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len() + 64);
-    // `forwarded=no` tells receivers this is header protection, not a forwarded message
-    // (the "wrapped message" form of RFC 9788 appendix).
+    // `forwarded=no` tells receivers this is header protection, not a forwarded message (the
+    // parameter the IETF header-protection work, RFC 9788, gives this wrapped form).
     out.extend_from_slice(b"Content-Type: message/rfc822; forwarded=no\r\n\r\n");
     out.extend_from_slice(message);
     out
