@@ -1,0 +1,165 @@
+//! What is signed is what travels: a signed (and a signed and encrypted) message is handed to
+//! Postfix's `smtp-sink -d` on 127.0.0.1 and the copy it dumped still verifies and decrypts.
+//!
+//! lncmail's own SMTP transport is built in parallel (issue 3); until it is on main, the
+//! message lncmail wrote with `file:` is submitted by Python's `smtplib`. The point here is the
+//! message's bytes surviving a real SMTP exchange (dot-stuffing, line ends, a receiver storing
+//! LF lines), which does not depend on the client.
+
+mod common;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::certs::{self, Pki, P12_PASSWORD, SENDER};
+use lncmail::Session;
+
+/// Lines that break signatures when a relay or a hand-written canonicalization touches them.
+const TEXT: &str = ".a line starting with a dot\nFrom the start of a line\ntrailing blanks   \n\ttab\n..\n.";
+
+struct Sink {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Sink {
+    fn start() -> Sink {
+        let bin = common::require_tool("smtp-sink", "apt-get install postfix");
+        let dir = tempfile::tempdir().unwrap();
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut cmd = Command::new(bin);
+        let root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+        if root {
+            // smtp-sink refuses to keep super-user privileges; the dump folder must be
+            // writable by the user it switches to.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+            cmd.args(["-u", "nobody"]);
+        }
+        cmd.arg("-d").arg(format!("{}/%M.", dir.path().display())).arg(format!("127.0.0.1:{port}")).arg("10");
+        let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let sink = Sink { child, port, dir };
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "smtp-sink did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        sink
+    }
+
+    /// Submits a message with Python's smtplib and returns the copy smtp-sink dumped.
+    fn relay(&self, eml: &Path) -> Vec<u8> {
+        let before = self.dumps();
+        certs::run(Command::new("python3").arg("-c").arg(SUBMIT_PY).arg(self.port.to_string()).arg(eml));
+        let started = Instant::now();
+        loop {
+            let new: Vec<PathBuf> = self.dumps().into_iter().filter(|p| !before.contains(p)).collect();
+            if let Some(p) = new.first() {
+                // The dump is complete once the client's QUIT came back, which smtplib waited for.
+                return std::fs::read(p).unwrap();
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "smtp-sink dumped nothing");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn dumps(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.dir.path()).unwrap().map(|e| e.unwrap().path()).collect()
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const SUBMIT_PY: &str = r#"
+import smtplib, sys
+data = open(sys.argv[2], 'rb').read()
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=30)
+s.sendmail('sender@example.com', ['alice@example.com'], data)
+s.quit()
+"#;
+
+fn send(extra: &str, out: &Path) -> PathBuf {
+    let pki = Pki::get();
+    let mut s = Session::new();
+    s.execute(
+        "MAILSMTP",
+        &format!(
+            r#"Server="file:{}";Sender="{SENDER}";Certif="{}";PwdCertif="{P12_PASSWORD}";RecipientCerts="{}";{extra}"#,
+            out.display(),
+            pki.sender_p12.display(),
+            pki.recipients_dir.display()
+        ),
+        "",
+    )
+    .unwrap();
+    s.execute("MAILPREP", "alice@example.com", r#"subject="over the wire""#).unwrap();
+    for line in TEXT.split('\n') {
+        s.execute("MAILTEXT", line, "").unwrap();
+    }
+    PathBuf::from(s.execute("MAILSEND", "", "").unwrap().detail().unwrap())
+}
+
+fn lf(bytes: &[u8]) -> Vec<u8> {
+    String::from_utf8(bytes.to_vec()).unwrap().replace("\r\n", "\n").into_bytes()
+}
+
+fn crlf(bytes: &[u8]) -> Vec<u8> {
+    String::from_utf8(bytes.to_vec()).unwrap().replace("\r\n", "\n").replace('\n', "\r\n").into_bytes()
+}
+
+fn check_relayed(extra: &str, encrypted: bool) {
+    let pki = Pki::get();
+    let sink = Sink::start();
+    let work = tempfile::tempdir().unwrap();
+    let eml = send(extra, &work.path().join("out"));
+    let dumped = sink.relay(&eml);
+
+    // The receiver stores LF lines and adds its own headers on top; the message itself is
+    // unchanged (no dot-stuffing left over, nothing re-encoded).
+    let sent = lf(&std::fs::read(&eml).unwrap());
+    assert!(
+        dumped.windows(sent.len()).any(|w| w == sent.as_slice()),
+        "the dumped copy differs from the message sent"
+    );
+    let copy = work.path().join("dumped.eml");
+    std::fs::write(&copy, &dumped).unwrap();
+
+    let entity = if encrypted {
+        let e = certs::openssl_decrypt(&copy, &pki.alice_pem, &pki.alice_key);
+        let p = work.path().join("entity");
+        std::fs::write(&p, &e).unwrap();
+        p
+    } else {
+        copy
+    };
+    // As a receiver does: back to canonical CRLF, then verify the exact bytes and with the
+    // S/MIME reader.
+    certs::openssl_verify_exact(&crlf(&std::fs::read(&entity).unwrap()), &pki.root_pem);
+    let content = certs::openssl_verify(&entity, &pki.root_pem);
+    let inner = certs::parse_mime(&content);
+    assert!(inner.defects.is_empty(), "{:?}", inner.defects);
+    assert_eq!(inner.text.as_deref().map(|t| t.trim_end_matches('\n')), Some(TEXT));
+}
+
+#[test]
+fn signed_message_relayed_by_smtp_sink_still_verifies() {
+    check_relayed("Sign", false);
+}
+
+#[test]
+fn signed_and_encrypted_message_relayed_by_smtp_sink_verifies_and_decrypts() {
+    check_relayed("Sign;Encrypt", true);
+}
+
+#[test]
+fn signed_secure_headers_message_relayed_by_smtp_sink_still_verifies() {
+    check_relayed("Sign;SecureHeaders", false);
+}
