@@ -95,7 +95,6 @@ fn openssl(dir: &Path, args: &[&str]) {
 }
 
 #[test]
-#[ignore = "needs S/MIME (issue 4): src/smime.rs is still the stub on this branch; remove this line once it is merged"]
 fn smime_signed_and_encrypted() {
     let work = copy_examples();
     let d = work.path();
