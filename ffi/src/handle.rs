@@ -6,6 +6,7 @@
 //! serialized. Numbers come from a counter and are not handed out again while the counter has
 //! not wrapped, so a stale handle gives code 14 instead of reaching someone else's session.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
@@ -35,9 +36,9 @@ pub(crate) fn open() -> Result<i32, Error> {
     for _ in 0..=t.sessions.len() {
         let handle = t.next;
         t.next = if t.next == i32::MAX { 1 } else { t.next + 1 };
-        if !t.sessions.contains_key(&handle) {
+        if let Entry::Vacant(free) = t.sessions.entry(handle) {
             let session = Session::with_id(u64::try_from(handle).unwrap_or_default());
-            t.sessions.insert(handle, Arc::new(Mutex::new(session)));
+            free.insert(Arc::new(Mutex::new(session)));
             return Ok(handle);
         }
     }
