@@ -141,7 +141,11 @@ pub unsafe extern "C" fn lnc_cmd_fixed(
 fn run(handle: i32, function: &str, args: Result<(&str, &str, &str), Error>) -> (i32, String) {
     let result = args.and_then(|(cmd, parm1, parm2)| {
         let session = handle::get(handle)?;
-        handle::with_session(&session, handle, |s| s.execute(cmd, parm1, parm2))?
+        handle::with_session(&session, handle, |s| {
+            #[cfg(test)]
+            tests::maybe_panic(cmd);
+            s.execute(cmd, parm1, parm2)
+        })?
     });
     let result = result.map_err(|e| match e.code() {
         Code::InvalidArgument => e.context(function),
@@ -184,6 +188,44 @@ pub extern "C" fn lnc_version() -> *const c_char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A command that panics while holding the session, to reach the panic boundary through
+    /// the real exports (unit tests only).
+    pub(crate) fn maybe_panic(cmd: &str) {
+        if cmd == "TEST-PANIC" {
+            panic!("simulated bug inside a command");
+        }
+    }
+
+    fn cmd(handle: i32, command: &CStr) -> (i32, String) {
+        let mut buf = [0 as c_char; 256];
+        let code = unsafe {
+            lnc_cmd(handle, command.as_ptr(), std::ptr::null(), std::ptr::null(), std::ptr::null(), buf.as_mut_ptr(), buf.len())
+        };
+        (code, unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap().to_string())
+    }
+
+    #[test]
+    fn a_panic_inside_a_command_gives_15_and_retires_the_handle() {
+        let h = lnc_open();
+        let other = lnc_open();
+        assert!(h > 0 && other > 0);
+        assert_eq!(cmd(h, c"TEST-PANIC"), (LNC_INTERNAL, PANIC_TEXT.to_string()));
+        let (code, text) = cmd(h, c"MAILEND");
+        assert_eq!(code, LNC_INTERNAL);
+        assert!(text.contains("lnc_close it"), "{text}");
+        // The fixed form too, with its blank-padded result.
+        let mut buf = [0 as c_char; 20];
+        let code = unsafe {
+            lnc_cmd_fixed(h, c"TEST-PANIC".as_ptr(), 10, std::ptr::null(), 0, std::ptr::null(), 0, std::ptr::null(), 0, buf.as_mut_ptr(), buf.len())
+        };
+        assert_eq!(code, LNC_INTERNAL);
+        assert_eq!(buf[..4].iter().map(|&c| c as u8).collect::<Vec<_>>(), b"E15 ");
+        assert_eq!(lnc_close(h), LNC_OK);
+        assert_eq!(cmd(h, c"MAILEND").0, LNC_INVALID_ARGUMENT);
+        assert_eq!(cmd(other, c"MAILEND"), (LNC_OK, "OK".to_string()));
+        assert_eq!(lnc_close(other), LNC_OK);
+    }
 
     #[test]
     fn strerror_matches_the_rust_descriptions() {

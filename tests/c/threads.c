@@ -1,8 +1,11 @@
 /* Threads: 8 threads, each with its own handles, send N messages each (in parallel, to one
- * outbox and one send log); then 2 threads share one handle and their calls are serialized.
+ * outbox and one send log); then 2 threads share one handle and their calls are serialized;
+ * then a handle is closed while another thread is using it.
  * Usage: threads DIR N  (the Rust test passes a smaller N under valgrind, which is slow) */
 #include <dirent.h>
+#include <sched.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "check.h"
 
@@ -56,6 +59,28 @@ static void *writer(void *arg) {
         snprintf(line, sizeof line, "%c%05d", s->tag, i);
         CMD(s->handle, "MAILTEXT", line, NULL, LNC_OK);
     }
+    return NULL;
+}
+
+static atomic_int calls_before_close;
+
+/* Uses a handle until it is closed under it: every call gives 0 until one gives 14 (closed
+ * handle); after that every call gives 14. */
+static void *user(void *arg) {
+    int32_t h = *(int32_t *)arg;
+    char r[512];
+    for (;;) {
+        int32_t rc = lnc_cmd(h, "MAILPREP", NULL, "late@example.com", NULL, r, sizeof r);
+        if (rc == LNC_INVALID_ARGUMENT) break;
+        CHECK(rc == LNC_OK, "MAILPREP gave %d: %s", rc, r);
+        rc = lnc_cmd(h, "MAILTEXT", NULL, "text", NULL, r, sizeof r);
+        if (rc == LNC_INVALID_ARGUMENT) break;
+        CHECK(rc == LNC_OK, "MAILTEXT gave %d: %s", rc, r);
+        atomic_fetch_add(&calls_before_close, 1);
+    }
+    CHECK(strstr(r, "unknown or closed handle") != NULL, "%s", r);
+    for (int i = 0; i < 10; i++)
+        CHECK(lnc_cmd(h, "MAILEND", NULL, NULL, NULL, r, sizeof r) == LNC_INVALID_ARGUMENT, "after close: %s", r);
     return NULL;
 }
 
@@ -116,6 +141,15 @@ int main(int argc, char **argv) {
     }
     free(msg);
     CHECK(lnc_close(h) == LNC_OK, "close");
+
+    /* A handle closed while another thread is using it. */
+    int32_t used = open_configured();
+    pthread_t tu;
+    CHECK(pthread_create(&tu, NULL, user, &used) == 0, "create");
+    while (atomic_load(&calls_before_close) < 20) sched_yield();
+    CHECK(lnc_close(used) == LNC_OK, "close while in use");
+    pthread_join(tu, NULL);
+
     printf("threads ok: %d threads x %d messages, 2 threads x %d calls on one handle\n", THREADS, per_thread, a.lines);
     return 0;
 }
