@@ -57,3 +57,19 @@ fn header_defines_every_result_code() {
     assert_eq!(defines, expected);
 }
 
+
+/// The header compiles on its own as strict C99 (the oldest C the docs promise), with every
+/// warning an error.
+#[test]
+fn header_compiles_as_strict_c99() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("only_header.c");
+    std::fs::write(&source, "#include \"lncmail.h\"\nint main(void) { return LNC_OK; }\n").unwrap();
+    let out = std::process::Command::new("cc")
+        .args(["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-I"])
+        .arg(ffi_dir().join("../include"))
+        .arg(&source)
+        .output()
+        .unwrap_or_else(|e| panic!("cc cannot be run ({e}): apt-get install gcc"));
+    assert!(out.status.success(), "include/lncmail.h does not compile as C99:\n{}", String::from_utf8_lossy(&out.stderr));
+}
