@@ -143,3 +143,41 @@ fn no_panic_on_odd_input() {
         }
     }
 }
+
+/// Runs `body` (after a MAILSMTP writing into a temporary folder) and returns the summary, the
+/// line numbers skipped, and the .eml count.
+fn run_body(body: &str, keep_going: bool) -> (Summary, Vec<usize>, usize, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("MAILSMTP 'Server=\"file:{}\";Sender=\"me@example.com\"'\n{body}", dir.path().display());
+    let lines = parse(&text).unwrap();
+    let mut runner = Runner::with_env(RunOptions { keep_going }, |n| (n == "TO").then(|| "to@example.com".into()));
+    let mut skipped = Vec::new();
+    let finished = runner.run(&mut crate::Session::new(), &lines, |e| {
+        if let Event::Skipped(l) = e {
+            skipped.push(l.line);
+        }
+    });
+    let emls = std::fs::read_dir(dir.path()).unwrap().count();
+    (runner.summary().clone(), skipped, emls, finished)
+}
+
+#[test]
+fn runner_counts_and_skips() {
+    let sum = |sent, failed, errors, skipped| Summary { sent, partial: 0, failed, errors, skipped };
+    // (body from line 2, keep going, summary, skipped lines, messages written, finished)
+    let cases: &[(&str, bool, Summary, &[usize], usize, bool)] = &[
+        ("MAILPREP '${TO}'\nMAILSEND\n", false, sum(1, 0, 0, 0), &[], 1, true),
+        ("MAILPREP 'a@x.org'\nMAILPRTY bad\nMAILSEND\n", false, sum(0, 1, 1, 0), &[], 0, false),
+        ("MAILPREP 'a@x.org'\nMAILPRTY bad\nMAILSEND\nMAILPREP 'b@x.org'\nMAILSEND\n", true, sum(1, 1, 1, 1), &[4], 1, true),
+        // A failure outside a message skips nothing.
+        ("MAILTO 'a@x.org'\nMAILPREP 'b@x.org'\nMAILSEND\n", true, sum(1, 0, 1, 0), &[], 1, true),
+        // A failed MAILSEND (no recipient) keeps its draft; the next MAILPREP replaces it.
+        ("MAILPREP ''\nMAILSEND\nMAILTEXT 'x'\nMAILPREP 'b@x.org'\nMAILSEND\n", true, sum(1, 1, 1, 1), &[4], 1, true),
+        // Resuming at MAILSMTP drops the open draft first.
+        ("MAILPREP 'a@x.org'\nMAILFOO\nMAILSEND\nMAILSMTP 'Server=\"file:/nonexistent-never\";Sender=\"x\"'\nMAILPREP 'c@x.org'\nMAILSEND\nMAILEND\n", true, sum(0, 2, 2, 3), &[4, 6, 7], 0, true),
+    ];
+    for (body, keep, want, skipped, emls, finished) in cases {
+        let got = run_body(body, *keep);
+        assert_eq!(got, (want.clone(), skipped.to_vec(), *emls, *finished), "{body:?}");
+    }
+}
