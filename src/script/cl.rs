@@ -71,6 +71,7 @@ pub(super) fn statement(
 
 fn other(number: usize, name: &str, skip_other: bool) -> Result<Option<Line>, SyntaxError> {
     if skip_other {
+        tracing::debug!(line = number, statement = name, "CL statement skipped (cl_skip_other)");
         return Ok(None);
     }
     Err(SyntaxError::new(
