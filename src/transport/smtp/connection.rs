@@ -1,0 +1,274 @@
+//! Opening an SMTP connection the way the settings say: TCP or TLS from the first byte,
+//! required STARTTLS, EHLO, AUTH. Built on lettre's command-level `SmtpConnection`, which keeps
+//! each command's reply in our hands.
+
+use std::net::IpAddr;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, CertificateStore, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Ehlo, Rset};
+use lettre::transport::smtp::extension::ClientId;
+
+use super::extensions::Extensions;
+use super::failure::{reply_text, Failure};
+use crate::error::Code;
+use crate::settings::{AuthMech, Security, Settings};
+
+/// An open, greeted (and, as configured, secured and authenticated) SMTP connection.
+pub struct Connection {
+    inner: SmtpConnection,
+    /// The extensions announced in the latest EHLO reply.
+    pub extensions: Extensions,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("encrypted", &self.inner.is_encrypted())
+            .field("extensions", &self.extensions)
+            .finish()
+    }
+}
+
+impl Connection {
+    /// Connects, secures, says EHLO and authenticates as `settings` ask.
+    pub fn open(settings: &Settings, host: &str) -> Result<Connection, Failure> {
+        let hello = match &settings.helo {
+            Some(h) => ClientId::Domain(h.clone()),
+            None => ClientId::default(),
+        };
+        let timeout = settings.timeout;
+        let server = format!("{host}:{}", settings.port);
+        tracing::debug!(server = %server, security = ?settings.security, "connecting");
+        let mut inner = match settings.security {
+            Security::Smtps => {
+                let tls = tls_parameters(settings, host)?;
+                connect_smtps(host, settings.port, timeout, hello.clone(), tls)?
+            }
+            Security::None | Security::StartTls => {
+                SmtpConnection::connect((host, settings.port), Some(timeout), &hello, None, None)
+                    .map_err(|e| Failure::from_smtp(&format!("connecting to {server}"), &e, false))?
+            }
+        };
+        if settings.security == Security::StartTls {
+            if !inner.can_starttls() {
+                let _ = inner.quit();
+                return Err(Failure::fatal_broken(
+                    Code::Connection,
+                    format!(
+                        "{server} does not offer STARTTLS, which enableSSL=true with SSLType=TLS requires \
+                         (the message is not sent in clear; use SSLType=SMTPS if the port expects TLS at once)"
+                    ),
+                ));
+            }
+            let tls = tls_parameters(settings, host)?;
+            inner.starttls(&tls, &hello).map_err(|e| Failure::from_smtp("STARTTLS", &e, false))?;
+        }
+        // lettre keeps its own reading of EHLO private and without SIZE or DSN: ask again.
+        let ehlo = inner.command(Ehlo::new(hello.clone())).map_err(|e| Failure::from_smtp("EHLO", &e, false))?;
+        let mut conn = Connection { inner, extensions: Extensions::from_response(&ehlo) };
+        if let Some((user, secret)) = &settings.credentials {
+            conn.authenticate(settings, host, user, secret.expose())?;
+        }
+        Ok(conn)
+    }
+
+    fn authenticate(&mut self, settings: &Settings, host: &str, user: &str, secret: &str) -> Result<(), Failure> {
+        if !self.inner.is_encrypted() && !is_loopback(host) && !settings.allow_insecure_auth {
+            return Err(Failure::fatal(
+                Code::Auth,
+                format!(
+                    "refusing to send the credentials of UserId over an unencrypted connection to {host} \
+                     (use enableSSL=true, or AllowInsecureAuth=true if the network is trusted)"
+                ),
+            ));
+        }
+        if self.extensions.auth.is_empty() {
+            return Err(Failure::fatal(
+                Code::Auth,
+                format!("{host} does not offer AUTH (UserId and password are given); is enableSSL needed?"),
+            ));
+        }
+        let mechanisms: Vec<Mechanism> = match settings.auth_mech {
+            Some(AuthMech::Plain) => vec![Mechanism::Plain],
+            Some(AuthMech::Login) => vec![Mechanism::Login],
+            Some(AuthMech::Xoauth2) => vec![Mechanism::Xoauth2],
+            // XOAUTH2 last: the password is then taken as a token, only when nothing else is offered.
+            None => vec![Mechanism::Plain, Mechanism::Login, Mechanism::Xoauth2],
+        };
+        let Some(mechanism) = mechanisms.iter().copied().find(|m| self.extensions.offers_auth(&m.to_string())) else {
+            let wanted: Vec<String> = mechanisms.iter().map(|m| m.to_string()).collect();
+            return Err(Failure::fatal(
+                Code::Auth,
+                format!(
+                    "{host} offers AUTH {}, none of {} (AuthMech)",
+                    self.extensions.auth.join(" "),
+                    wanted.join(", ")
+                ),
+            ));
+        };
+        tracing::debug!(%mechanism, "authenticating");
+        let credentials = Credentials::new(user.to_string(), secret.to_string());
+        match self.inner.auth(&[mechanism], &credentials) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let mut f = Failure::from_smtp(&format!("AUTH {mechanism} as '{user}'"), &e, true);
+                if f.code == Code::Connection && !f.broken {
+                    f.code = Code::Auth;
+                }
+                Err(f)
+            }
+        }
+    }
+
+    /// Readies a reused connection for the next message. Fails when the server has closed it.
+    pub fn reset(&mut self) -> Result<(), Failure> {
+        if self.inner.has_broken() {
+            return Err(Failure::fatal_broken(Code::Connection, "connection already broken"));
+        }
+        self.inner.command(Rset).map(|_| ()).map_err(|e| {
+            let mut f = Failure::from_smtp("RSET", &e, false);
+            f.broken = true;
+            f
+        })
+    }
+
+    /// Sends a command and returns the server's positive reply.
+    pub fn command(&mut self, step: &str, command: impl std::fmt::Display) -> Result<String, Failure> {
+        self.inner.command(command).map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp(step, &e, false))
+    }
+
+    /// Sends the message after a positive DATA reply. `bytes` must end with CRLF: lettre adds
+    /// its own CRLF before the final dot, so ours is taken off to keep the message byte-exact.
+    pub fn data(&mut self, bytes: &[u8]) -> Result<String, Failure> {
+        let body = bytes.strip_suffix(b"\r\n").unwrap_or(bytes);
+        self.inner.message(body).map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp("end of data", &e, false))
+    }
+
+    /// Whether the connection is encrypted (SMTPS or after STARTTLS).
+    pub fn is_encrypted(&self) -> bool {
+        self.inner.is_encrypted()
+    }
+
+    /// QUIT and close; errors do not matter any more. Dropping the connection closes the socket.
+    pub fn quit(mut self) {
+        if !self.inner.has_broken() {
+            let _ = self.inner.quit();
+        }
+    }
+}
+
+/// TLS settings: system roots, or `CAFile` instead of them; `useTestMode` alone turns the
+/// verification off.
+fn tls_parameters(settings: &Settings, host: &str) -> Result<TlsParameters, Failure> {
+    let mut builder = TlsParameters::builder(host.to_string());
+    if let Some(path) = &settings.ca_file {
+        let pem = std::fs::read(path).map_err(|e| {
+            Failure::fatal(Code::Certificate, format!("CAFile '{}' cannot be read: {e}", path.display()))
+        })?;
+        let certs = pem_blocks(&pem);
+        if certs.is_empty() {
+            return Err(Failure::fatal(
+                Code::Certificate,
+                format!("CAFile '{}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display()),
+            ));
+        }
+        builder = builder.certificate_store(CertificateStore::None);
+        for block in certs {
+            let cert = Certificate::from_pem(block).map_err(|e| {
+                Failure::fatal(Code::Certificate, format!("CAFile '{}': bad certificate: {e}", path.display()))
+            })?;
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    if settings.test_mode {
+        builder = builder.dangerous_accept_invalid_certs(true).dangerous_accept_invalid_hostnames(true);
+    }
+    builder.build().map_err(|e| Failure::from_smtp("TLS setup", &e, false))
+}
+
+/// Each `CERTIFICATE` block of a PEM file (native-tls reads only the first block of a buffer).
+fn pem_blocks(pem: &[u8]) -> Vec<&[u8]> {
+    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    const END: &[u8] = b"-----END CERTIFICATE-----";
+    let mut blocks = Vec::new();
+    let mut rest = pem;
+    while let Some(start) = find(rest, BEGIN) {
+        let from = &rest[start..];
+        let Some(end) = find(from, END) else { break };
+        blocks.push(&from[..end + END.len()]);
+        rest = &from[end + END.len()..];
+    }
+    blocks
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// SMTPS connect with a deadline. lettre performs the TLS handshake before it sets the socket
+/// timeouts, so a server that accepts and then stays silent would block forever; the connect
+/// runs on its own thread and is abandoned after the deadline (the thread ends with the socket).
+fn connect_smtps(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    hello: ClientId,
+    tls: TlsParameters,
+) -> Result<SmtpConnection, Failure> {
+    let (tx, rx) = mpsc::channel();
+    let addr = (host.to_string(), port);
+    let spawned = std::thread::Builder::new().name("lncmail-smtps-connect".into()).spawn(move || {
+        let r = SmtpConnection::connect(addr, Some(timeout), &hello, Some(&tls), None);
+        // The receiver may have given up; the connection is then dropped here.
+        let _ = tx.send(r);
+    });
+    if let Err(e) = spawned {
+        return Err(Failure::fatal(Code::Connection, format!("cannot start the connection thread: {e}")));
+    }
+    let server = format!("{host}:{port}");
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(e)) => Err(Failure::from_smtp(&format!("connecting to {server} (SMTPS)"), &e, false)),
+        Err(_) => Err(Failure::retry_broken(format!(
+            "connecting to {server} (SMTPS): no TLS handshake and greeting within Timeout"
+        ))),
+    }
+}
+
+/// Loopback hosts, where credentials in clear never leave the machine.
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_table() {
+        for (host, expected) in [
+            ("localhost", true),
+            ("LOCALHOST", true),
+            ("127.0.0.1", true),
+            ("127.1.2.3", true),
+            ("::1", true),
+            ("10.0.0.1", false),
+            ("smtp.example.com", false),
+            ("localhost.example.com", false),
+        ] {
+            assert_eq!(is_loopback(host), expected, "{host}");
+        }
+    }
+
+    #[test]
+    fn pem_blocks_splits_bundles() {
+        let pem = b"junk\n-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n\
+                    -----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n";
+        let blocks = pem_blocks(pem);
+        assert_eq!(blocks.len(), 2);
+        assert!(blocks[1].starts_with(b"-----BEGIN") && blocks[1].ends_with(b"CERTIFICATE-----"));
+    }
+}
