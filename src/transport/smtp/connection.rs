@@ -76,7 +76,7 @@ impl Connection {
     }
 
     fn authenticate(&mut self, settings: &Settings, host: &str, user: &str, secret: &str) -> Result<(), Failure> {
-        if !self.inner.is_encrypted() && !is_loopback(host) && !settings.allow_insecure_auth {
+        if !may_send_credentials(self.inner.is_encrypted(), host, settings.allow_insecure_auth) {
             return Err(Failure::fatal(
                 Code::Auth,
                 format!(
@@ -110,17 +110,32 @@ impl Connection {
             ));
         };
         tracing::debug!(%mechanism, "authenticating");
-        let credentials = Credentials::new(user.to_string(), secret.to_string());
-        match self.inner.auth(&[mechanism], &credentials) {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                let mut f = Failure::from_smtp(&format!("AUTH {mechanism} as '{user}'"), &e, true);
-                if f.code == Code::Connection && !f.broken {
-                    f.code = Code::Auth;
-                }
-                Err(f)
+        let result = if mechanism == Mechanism::Xoauth2 {
+            self.xoauth2(user, secret)
+        } else {
+            self.inner.auth(&[mechanism], &Credentials::new(user.to_string(), secret.to_string())).map(|_| ())
+        };
+        result.map_err(|e| {
+            let mut f = Failure::from_smtp(&format!("AUTH {mechanism} as '{user}'"), &e, true);
+            if f.code == Code::Connection && !f.broken {
+                f.code = Code::Auth;
             }
+            // After a refused AUTH the dialogue may sit in a half-finished exchange: never reuse it.
+            f.broken = true;
+            f
+        })
+    }
+
+    /// AUTH XOAUTH2. lettre sends the initial response but cannot answer the error challenge
+    /// (a 334 with a JSON status) that RFC 7628 servers send before their final refusal: the
+    /// client must then send an empty line to get the real reply.
+    fn xoauth2(&mut self, user: &str, token: &str) -> Result<(), lettre::transport::smtp::Error> {
+        let blob = openssl::base64::encode_block(format!("user={user}\x01auth=Bearer {token}\x01\x01").as_bytes());
+        let reply = self.inner.command(format!("AUTH XOAUTH2 {blob}\r\n"))?;
+        if reply.has_code(334) {
+            self.inner.command("\r\n")?;
         }
+        Ok(())
     }
 
     /// Readies a reused connection for the next message. Fails when the server has closed it.
@@ -238,9 +253,22 @@ fn connect_smtps(
     }
 }
 
-/// Loopback hosts, where credentials in clear never leave the machine.
+/// Credentials go over an encrypted connection, to a loopback host (they never leave the
+/// machine), or where `AllowInsecureAuth=true` says the network is trusted.
+fn may_send_credentials(encrypted: bool, host: &str, allow_insecure: bool) -> bool {
+    encrypted || allow_insecure || is_loopback(host)
+}
+
+/// Loopback hosts by name or address (including IPv4-mapped IPv6 ones such as ::ffff:127.0.0.1).
 fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => false,
+    }
 }
 
 #[cfg(test)]
@@ -255,11 +283,29 @@ mod tests {
             ("127.0.0.1", true),
             ("127.1.2.3", true),
             ("::1", true),
+            ("::ffff:127.0.0.1", true),
+            ("::ffff:10.0.0.1", false),
             ("10.0.0.1", false),
             ("smtp.example.com", false),
             ("localhost.example.com", false),
         ] {
             assert_eq!(is_loopback(host), expected, "{host}");
+        }
+    }
+
+    #[test]
+    fn credentials_only_encrypted_or_loopback_or_allowed() {
+        // (encrypted, host, AllowInsecureAuth) -> may send
+        for (encrypted, host, allow, expected) in [
+            (true, "smtp.example.com", false, true),
+            (false, "smtp.example.com", false, false),
+            (false, "smtp.example.com", true, true),
+            (false, "127.0.0.1", false, true),
+            (false, "localhost", false, true),
+            (false, "192.168.1.10", false, false),
+            (false, "vm", false, false),
+        ] {
+            assert_eq!(may_send_credentials(encrypted, host, allow), expected, "{encrypted} {host} {allow}");
         }
     }
 
