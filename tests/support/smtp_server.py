@@ -48,7 +48,9 @@ class Handler:
             "rcpt_tos": envelope.rcpt_tos,
             "rcpt_options": getattr(envelope, "rcpt_options", []),
             "auth": session.authenticated,
-            "tls": session.ssl is not None,
+            # STARTTLS sets session.ssl; on SMTPS the transport itself is TLS.
+            "tls": session.ssl is not None
+            or server.transport.get_extra_info("ssl_object") is not None,
         }
         with open(base + ".json", "w") as f:
             json.dump(meta, f)
@@ -76,17 +78,17 @@ class OAuthSMTP(SMTP):
 
     async def auth_XOAUTH2(self, _, args):
         if len(args) < 2:
-            return AuthResult(success=False)
+            return AuthResult(success=False, handled=False)
         try:
             blob = base64.b64decode(args[1], validate=True).decode()
             fields = dict(p.split("=", 1) for p in blob.split("\x01") if "=" in p)
         except Exception:
-            return AuthResult(success=False)
+            return AuthResult(success=False, handled=False)
         ok = fields.get("user") == self.user and fields.get("auth") == "Bearer %s" % self.token
         if not ok:
             # RFC 7628 style: an error challenge, then the final refusal after the client's reply.
             await self.challenge_auth(json.dumps({"status": "401"}))
-            return AuthResult(success=False)
+            return AuthResult(success=False, handled=False)
         return AuthResult(success=True, auth_data=self.user)
 
 
@@ -118,7 +120,8 @@ def main():
     args = p.parse_args()
 
     kw = {"hostname": "127.0.0.1", "port": args.port}
-    smtp_kw = {"data_size_limit": args.size, "auth_require_tls": args.mode != "plain"}
+    # aiosmtpd counts only STARTTLS as TLS for AUTH; on SMTPS the whole connection is TLS.
+    smtp_kw = {"data_size_limit": args.size, "auth_require_tls": args.mode == "starttls"}
     if args.user:
         smtp_kw["authenticator"] = Authenticator(args.user, args.password or "")
         smtp_kw["auth_required"] = True
