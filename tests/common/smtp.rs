@@ -345,3 +345,155 @@ impl Drop for TestServer {
         let _ = self.child.wait();
     }
 }
+
+/// A full Postfix (`master -d`) with a loopback-only configuration in a temporary folder: it
+/// listens on 127.0.0.1 only, delivers mail for `example.test` into one Maildir, and sends
+/// nothing anywhere else. Needs root (Postfix switches to its `postfix` user).
+pub struct Postfix {
+    /// Its SMTP port on 127.0.0.1.
+    pub port: u16,
+    dir: tempfile::TempDir,
+    master: Child,
+}
+
+/// The master.cf services the test instance needs, none chrooted.
+const MASTER_CF: &str = "\
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+showq     unix  n       -       n       -       -       showq
+";
+
+impl Postfix {
+    /// Configures and starts the instance; returns once it accepts connections.
+    pub fn start() -> Postfix {
+        let postfix = require_tool("postfix", "apt-get install postfix");
+        let master = PathBuf::from("/usr/lib/postfix/sbin/master");
+        assert!(master.exists(), "{} is missing: apt-get install postfix (bash .ci/run installs it)", master.display());
+        assert!(is_root(), "the full Postfix test needs root: Postfix's master switches to the postfix user (CI runs as root)");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        open_up(d, 0o755);
+        for sub in ["conf", "queue", "data", "mail"] {
+            std::fs::create_dir(d.join(sub)).expect("mkdir");
+        }
+        let chown = |owner: &str, path: &Path| {
+            let ok = Command::new("chown").arg(owner).arg(path).status().map(|s| s.success()).unwrap_or(false);
+            assert!(ok, "chown {owner} {}", path.display());
+        };
+        chown("postfix", &d.join("data"));
+        chown("nobody", &d.join("mail"));
+        let port = free_port();
+        let main_cf = format!(
+            "compatibility_level = 3.6
+queue_directory = {d}/queue
+data_directory = {d}/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = lncmail-test.localdomain
+mydomain = localdomain
+mydestination =
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+virtual_mailbox_domains = example.test
+virtual_mailbox_base = {d}/mail
+virtual_mailbox_maps = static:inbox/
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+maillog_file = /dev/stdout
+default_transport = error:mail leaving the machine is disabled in this test instance
+relay_transport = error:mail leaving the machine is disabled in this test instance
+",
+            d = d.display()
+        );
+        std::fs::write(d.join("conf/main.cf"), main_cf).expect("main.cf");
+        std::fs::write(d.join("conf/master.cf"), format!("127.0.0.1:{port} inet n - n - - smtpd\n{MASTER_CF}"))
+            .expect("master.cf");
+        // `postfix check` creates the queue folders with the owners and modes Postfix wants.
+        let conf = d.join("conf");
+        let _ = Command::new(&postfix).arg("-c").arg(&conf).arg("check").stdout(Stdio::null()).stderr(Stdio::null()).status();
+        let log = std::fs::File::create(d.join("maillog")).expect("maillog");
+        let master = Command::new(master)
+            .arg("-d")
+            .arg("-c")
+            .arg(&conf)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start postfix master");
+        let pf = Postfix { port, dir, master };
+        wait_for_port(port, "postfix");
+        pf
+    }
+
+    /// A `sendmail` program for this instance: Postfix's own, pointed at its configuration.
+    pub fn sendmail_wrapper(&self) -> PathBuf {
+        let path = self.dir.path().join("sendmail.sh");
+        let script = format!(
+            "#!/bin/sh\nMAIL_CONFIG='{}/conf' exec /usr/sbin/sendmail \"$@\"\n",
+            self.dir.path().display()
+        );
+        std::fs::write(&path, script).expect("write wrapper");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        path
+    }
+
+    /// Waits (up to 30 s) until the Maildir holds `n` messages and returns them.
+    pub fn wait_mailbox(&self, n: usize) -> Vec<Vec<u8>> {
+        let new = self.dir.path().join("mail/inbox/new");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&new)
+                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            if files.len() >= n || Instant::now() > deadline {
+                files.sort();
+                return files.iter().map(|f| std::fs::read(f).expect("read maildir file")).collect();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The instance's log so far (for assertion messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("maillog")).unwrap_or_default()
+    }
+}
+
+impl Drop for Postfix {
+    fn drop(&mut self) {
+        // SIGTERM lets master stop its children; SIGKILL would leave them running.
+        let _ = Command::new("kill").arg("-TERM").arg(self.master.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.master.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.master.kill();
+        let _ = self.master.wait();
+    }
+}
