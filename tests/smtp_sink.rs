@@ -39,7 +39,7 @@ fn send_simple(props: &str) -> (Code, String, Duration) {
 #[test]
 fn message_bytes_arrive_intact() {
     let sink = SmtpSink::start(&[]);
-    let settings = Settings::parse(&sink.props("")).unwrap();
+    let settings = Settings::parse(&sink.props("Helo=client.example.test")).unwrap();
     // Lines a careless client would corrupt: a lone dot, leading dots, an empty last line of
     // body, a long line, 8-bit text.
     let bytes = b"From: sender@example.com\r\nTo: to@example.com\r\nSubject: dots\r\n\r\n\
@@ -64,6 +64,7 @@ fn message_bytes_arrive_intact() {
     let expected: Vec<u8> = String::from_utf8(bytes.clone()).unwrap().replace("\r\n", "\n").into_bytes();
     assert_eq!(String::from_utf8_lossy(&got[0].content), String::from_utf8_lossy(&expected));
     assert_eq!(got[0].mail_args, "<sender@example.com> BODY=8BITMIME");
+    assert_eq!(got[0].helo, "client.example.test");
     assert_eq!(got[0].rcpt_args, ["<to@example.com>", "<cc@example.com>"]);
 }
 
@@ -118,20 +119,23 @@ fn fifty_messages_use_one_connection() {
 
 #[test]
 fn connection_closed_by_the_server_is_reopened() {
-    // 421 and disconnect at RSET: the second message finds the connection closed.
-    let sink = SmtpSink::start(&["-Q", "rset"]);
-    let mut s = Session::new();
-    s.execute("MAILSMTP", &sink.props(""), "").unwrap();
-    for i in 0..2 {
-        s.execute("MAILPREP", "to@example.com", &format!("subject=\"n{i}\"")).unwrap();
-        s.execute("MAILTEXT", "x", "").unwrap();
-        let r = s.execute("MAILSEND", "", "");
-        assert!(r.is_ok(), "message {i}: {r:?}");
+    // At RSET the server says 421 and closes, or just closes: either way the second message
+    // finds the connection gone and must go out on a new one, without an error.
+    for flag in ["-Q", "-q"] {
+        let sink = SmtpSink::start(&[flag, "rset"]);
+        let mut s = Session::new();
+        s.execute("MAILSMTP", &sink.props(""), "").unwrap();
+        for i in 0..2 {
+            s.execute("MAILPREP", "to@example.com", &format!("subject=\"n{i}\"")).unwrap();
+            s.execute("MAILTEXT", "x", "").unwrap();
+            let r = s.execute("MAILSEND", "", "");
+            assert!(r.is_ok(), "{flag} rset, message {i}: {r:?}");
+        }
+        s.execute("MAILEND", "", "").unwrap();
+        assert_eq!(sink.wait_messages(2).len(), 2);
+        let (sessions, _, messages) = sink.wait_sessions(3);
+        assert_eq!((sessions, messages), (3, 2), "{flag}: probe + closed connection + new one");
     }
-    s.execute("MAILEND", "", "").unwrap();
-    assert_eq!(sink.wait_messages(2).len(), 2);
-    let (sessions, _, messages) = sink.wait_sessions(3);
-    assert_eq!((sessions, messages), (3, 2), "probe + closed connection + new one");
 }
 
 #[test]
@@ -299,6 +303,16 @@ fn refused_connection_is_code_9_and_failed_dir_keeps_the_message() {
     assert_eq!(s.state(), lncmail::State::Composing);
     let row = std::fs::read_to_string(&log).unwrap();
     assert!(row.contains(";FAILED;9;"), "{row}");
+}
+
+#[test]
+fn refused_connection_is_retried_then_code_9() {
+    let port = common::smtp::free_port();
+    let props = format!("Server=\"127.0.0.1\";port={port};Sender=\"s@example.com\";Timeout=2;Retries=1");
+    let (code, text, elapsed) = send_simple(&props);
+    assert_eq!(code, Code::Connection, "{text}");
+    assert!(text.contains("gave up after 2 attempts"), "{text}");
+    assert!(elapsed >= Duration::from_secs(1), "no backoff: {elapsed:?}");
 }
 
 #[test]

@@ -55,6 +55,8 @@ pub struct SmtpSink {
 /// One message as smtp-sink dumped it.
 #[derive(Debug, Clone)]
 pub struct SinkDump {
+    /// `X-Helo-Args`: the EHLO name.
+    pub helo: String,
     /// `X-Mail-Args`: what followed `MAIL FROM:`.
     pub mail_args: String,
     /// `X-Rcpt-Args`, one per RCPT TO.
@@ -155,6 +157,7 @@ impl Drop for SmtpSink {
 }
 
 fn parse_dump(bytes: &[u8]) -> SinkDump {
+    let mut helo = String::new();
     let mut mail_args = String::new();
     let mut rcpt_args = Vec::new();
     let mut pos = 0;
@@ -164,7 +167,9 @@ fn parse_dump(bytes: &[u8]) -> SinkDump {
         let end = bytes[pos..].iter().position(|b| *b == b'\n').map_or(bytes.len(), |i| pos + i + 1);
         let line = String::from_utf8_lossy(&bytes[pos..end]).trim_end().to_string();
         pos = end;
-        if let Some(v) = line.strip_prefix("X-Mail-Args: ") {
+        if let Some(v) = line.strip_prefix("X-Helo-Args: ") {
+            helo = v.to_string();
+        } else if let Some(v) = line.strip_prefix("X-Mail-Args: ") {
             mail_args = v.to_string();
         } else if let Some(v) = line.strip_prefix("X-Rcpt-Args: ") {
             rcpt_args.push(v.to_string());
@@ -180,7 +185,7 @@ fn parse_dump(bytes: &[u8]) -> SinkDump {
     if content.ends_with(b"\n") {
         content.pop();
     }
-    SinkDump { mail_args, rcpt_args, content }
+    SinkDump { helo, mail_args, rcpt_args, content }
 }
 
 /// How the aiosmtpd test server secures connections.
