@@ -43,7 +43,7 @@ impl SendmailTransport {
         let envelope = message.envelope;
         let mut command = Command::new(&program);
         // -i: a line with a single dot is not the end of the message.
-        command.arg("-i").arg("-f").arg(envelope.from.to_string()).arg("--");
+        command.arg("-i").arg("-f").arg(&envelope.from).arg("--");
         command.args(envelope.recipients.iter().map(|r| r.to_string()));
         command.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
         tracing::debug!(program = %shown, recipients = envelope.recipients.len(), "running sendmail");

@@ -128,7 +128,7 @@ impl SmtpSink {
     /// probe is one of the sessions.
     pub fn counters(&self) -> (u64, u64, u64) {
         let text = std::fs::read_to_string(self.dir.path().join("counters")).unwrap_or_default();
-        let last = text.split(['\r', '\n']).filter(|l| l.starts_with("sess=")).last().unwrap_or("");
+        let last = text.split(['\r', '\n']).rfind(|l| l.starts_with("sess=")).unwrap_or("");
         let mut v = [0u64; 3];
         for (i, field) in last.split_whitespace().take(3).enumerate() {
             v[i] = field.split('=').nth(1).and_then(|n| n.parse().ok()).unwrap_or(0);

@@ -29,14 +29,15 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// A session's SMTP client: the connection is opened at the first send and reused.
 #[derive(Debug)]
 pub struct SmtpTransport {
-    settings: Settings,
-    conn: Option<Connection>,
+    // Boxed: the session holds the transport in an enum beside small variants.
+    settings: Box<Settings>,
+    conn: Option<Box<Connection>>,
 }
 
 impl SmtpTransport {
     /// A client for these settings; nothing is connected yet.
     pub fn new(settings: &Settings) -> SmtpTransport {
-        SmtpTransport { settings: settings.clone(), conn: None }
+        SmtpTransport { settings: Box::new(settings.clone()), conn: None }
     }
 
     /// Sends one message, with the retries the settings allow. `Ok` when at least one recipient
@@ -84,7 +85,7 @@ impl SmtpTransport {
             return Err(Failure::fatal(Code::Internal, "the SMTP transport was given a non-SMTP server"));
         };
         let conn = Connection::open(&self.settings, host)?;
-        Ok(self.conn.insert(conn))
+        Ok(self.conn.insert(Box::new(conn)))
     }
 
     fn final_error(&self, failure: Failure, attempts: u32) -> Error {
