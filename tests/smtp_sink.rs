@@ -251,13 +251,31 @@ fn faults_at_each_step_map_to_codes_with_retries_counted() {
 
 #[test]
 fn stalled_server_fails_within_timeout_plus_two_seconds() {
-    // smtp-sink waits 30 s before answering DATA; Timeout=2.
-    let sink = SmtpSink::start(&["-w", "30"]);
-    let props = format!("Server=\"127.0.0.1\";port={};Sender=\"s@example.com\";Timeout=2", sink.port);
-    let (code, text, elapsed) = send_simple(&props);
-    assert_eq!(code, Code::Connection, "{text}");
-    assert!(text.contains("DATA"), "{text}");
-    assert!(elapsed < Duration::from_secs(4), "took {elapsed:?}");
+    // The server waits 30 s before answering one command (-w: DATA; -W: any); Timeout=2.
+    let cases: [(&[&str], &str); 5] = [
+        (&["-W", "ehlo:30"], "at greeting and EHLO"),
+        (&["-W", "mail:30"], "MAIL FROM"),
+        (&["-W", "rcpt:30"], "RCPT TO"),
+        (&["-w", "30"], "DATA"),
+        (&["-W", ".:30"], "end of data"),
+    ];
+    let handles: Vec<_> = cases
+        .into_iter()
+        .map(|(flags, step)| {
+            std::thread::spawn(move || {
+                let sink = SmtpSink::start(flags);
+                let props = format!("Server=\"127.0.0.1\";port={};Sender=\"s@example.com\";Timeout=2", sink.port);
+                let (code, text, elapsed) = send_simple(&props);
+                assert_eq!(code, Code::Connection, "{flags:?}: {text}");
+                assert!(text.contains(step), "{flags:?}: {text}");
+                assert!(text.contains("Timeout"), "{flags:?}: {text}");
+                assert!(elapsed < Duration::from_secs(4), "{flags:?}: took {elapsed:?}");
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
 }
 
 #[test]

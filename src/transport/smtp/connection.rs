@@ -3,18 +3,20 @@
 //! each command's reply in our hands.
 
 use std::net::IpAddr;
-use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::{mpsc, Arc, Mutex};
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, CertificateStore, SmtpConnection, TlsParameters};
-use lettre::transport::smtp::commands::{Ehlo, Rset};
+use lettre::transport::smtp::commands::{Ehlo, Quit, Rset};
 use lettre::transport::smtp::extension::ClientId;
 
 use super::extensions::Extensions;
 use super::failure::{reply_text, Failure};
 use crate::error::Code;
 use crate::settings::{AuthMech, Security, Settings};
+
+/// The step the opening thread is at, for the message when it overruns `Timeout`.
+type Step = Arc<Mutex<&'static str>>;
 
 /// An open, greeted (and, as configured, secured and authenticated) SMTP connection.
 pub struct Connection {
@@ -33,28 +35,63 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Connects, secures, says EHLO and authenticates as `settings` ask.
+    /// Connects, secures, says EHLO and authenticates as `settings` ask, all within `Timeout`.
+    ///
+    /// The opening runs on its own thread and is abandoned at the deadline, because two things
+    /// in lettre would otherwise stretch it: SMTPS does the TLS handshake before the socket
+    /// timeouts are set (a silent server would block it forever), and a failed EHLO, STARTTLS
+    /// or LOGIN step sends QUIT and waits a second `Timeout` for its reply. The abandoned thread
+    /// ends with its socket.
     pub fn open(settings: &Settings, host: &str) -> Result<Connection, Failure> {
+        let server = format!("{host}:{}", settings.port);
+        let step: Step = Arc::new(Mutex::new("TCP connect"));
+        let (tx, rx) = mpsc::channel();
+        let (owned_settings, owned_host, thread_step) = (settings.clone(), host.to_string(), Arc::clone(&step));
+        let span = tracing::Span::current();
+        let spawned = std::thread::Builder::new().name("lncmail-smtp-open".into()).spawn(move || {
+            let _entered = span.enter();
+            let r = Connection::open_blocking(&owned_settings, &owned_host, &thread_step);
+            // The receiver may have given up; the connection is then dropped here.
+            let _ = tx.send(r);
+        });
+        if let Err(e) = spawned {
+            return Err(Failure::fatal(Code::Connection, format!("cannot start the connection thread: {e}")));
+        }
+        match rx.recv_timeout(settings.timeout) {
+            Ok(result) => result,
+            Err(_) => {
+                let at = *step.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                Err(Failure::retry_broken(format!(
+                    "connecting to {server}: no answer from the server within Timeout ({} s), at {at}",
+                    settings.timeout.as_secs()
+                )))
+            }
+        }
+    }
+
+    fn open_blocking(settings: &Settings, host: &str, step: &Step) -> Result<Connection, Failure> {
+        let set = |s: &'static str| *step.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = s;
         let hello = match &settings.helo {
             Some(h) => ClientId::Domain(h.clone()),
             None => ClientId::default(),
         };
-        let timeout = settings.timeout;
         let server = format!("{host}:{}", settings.port);
         tracing::debug!(server = %server, security = ?settings.security, "connecting");
-        let mut inner = match settings.security {
+        let tls = match settings.security {
             Security::Smtps => {
-                let tls = tls_parameters(settings, host)?;
-                connect_smtps(host, settings.port, timeout, hello.clone(), tls)?
+                set("TLS handshake, greeting and EHLO");
+                Some(tls_parameters(settings, host)?)
             }
             Security::None | Security::StartTls => {
-                SmtpConnection::connect((host, settings.port), Some(timeout), &hello, None, None)
-                    .map_err(|e| Failure::from_smtp(&format!("connecting to {server}"), &e, false))?
+                set("greeting and EHLO");
+                None
             }
         };
+        let mut inner = SmtpConnection::connect((host, settings.port), Some(settings.timeout), &hello, tls.as_ref(), None)
+            .map_err(|e| Failure::from_smtp(&format!("connecting to {server}"), &e, false))?;
         if settings.security == Security::StartTls {
             if !inner.can_starttls() {
-                let _ = inner.quit();
+                let _ = inner.command(Quit);
                 return Err(Failure::fatal_broken(
                     Code::Connection,
                     format!(
@@ -63,13 +100,16 @@ impl Connection {
                     ),
                 ));
             }
+            set("STARTTLS");
             let tls = tls_parameters(settings, host)?;
             inner.starttls(&tls, &hello).map_err(|e| Failure::from_smtp("STARTTLS", &e, false))?;
         }
+        set("EHLO");
         // lettre keeps its own reading of EHLO private and without SIZE or DSN: ask again.
         let ehlo = inner.command(Ehlo::new(hello.clone())).map_err(|e| Failure::from_smtp("EHLO", &e, false))?;
         let mut conn = Connection { inner, extensions: Extensions::from_response(&ehlo) };
         if let Some((user, secret)) = &settings.credentials {
+            set("AUTH");
             conn.authenticate(settings, host, user, secret.expose())?;
         }
         Ok(conn)
@@ -168,9 +208,10 @@ impl Connection {
     }
 
     /// QUIT and close; errors do not matter any more. Dropping the connection closes the socket.
+    /// (lettre's own `quit` would send a second QUIT and wait again if the first one failed.)
     pub fn quit(mut self) {
         if !self.inner.has_broken() {
-            let _ = self.inner.quit();
+            let _ = self.inner.command(Quit);
         }
     }
 }
@@ -221,36 +262,6 @@ fn pem_blocks(pem: &[u8]) -> Vec<&[u8]> {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// SMTPS connect with a deadline. lettre performs the TLS handshake before it sets the socket
-/// timeouts, so a server that accepts and then stays silent would block forever; the connect
-/// runs on its own thread and is abandoned after the deadline (the thread ends with the socket).
-fn connect_smtps(
-    host: &str,
-    port: u16,
-    timeout: Duration,
-    hello: ClientId,
-    tls: TlsParameters,
-) -> Result<SmtpConnection, Failure> {
-    let (tx, rx) = mpsc::channel();
-    let addr = (host.to_string(), port);
-    let spawned = std::thread::Builder::new().name("lncmail-smtps-connect".into()).spawn(move || {
-        let r = SmtpConnection::connect(addr, Some(timeout), &hello, Some(&tls), None);
-        // The receiver may have given up; the connection is then dropped here.
-        let _ = tx.send(r);
-    });
-    if let Err(e) = spawned {
-        return Err(Failure::fatal(Code::Connection, format!("cannot start the connection thread: {e}")));
-    }
-    let server = format!("{host}:{port}");
-    match rx.recv_timeout(timeout) {
-        Ok(Ok(conn)) => Ok(conn),
-        Ok(Err(e)) => Err(Failure::from_smtp(&format!("connecting to {server} (SMTPS)"), &e, false)),
-        Err(_) => Err(Failure::retry_broken(format!(
-            "connecting to {server} (SMTPS): no TLS handshake and greeting within Timeout"
-        ))),
-    }
 }
 
 /// Credentials go over an encrypted connection, to a loopback host (they never leave the

@@ -59,7 +59,7 @@ impl Failure {
                 Failure { code, message, retry: false, broken, reply: Some(reply) }
             };
         }
-        if err.is_timeout() {
+        if err.is_timeout() || timed_out(err) {
             return Failure::retry_broken(format!("{step}: no answer from the server in time (Timeout)"));
         }
         if err.is_tls() {
@@ -72,6 +72,19 @@ impl Failure {
         let what = if err.is_response() { "connection lost or bad reply" } else { "connection failed" };
         Failure::retry_broken(format!("{step}: {what}: {}", chain(err)))
     }
+}
+
+/// A socket read or write that hit its timeout. On Unix that surfaces as `WouldBlock` (EAGAIN),
+/// which lettre's own `is_timeout` does not recognise.
+fn timed_out(err: &SmtpError) -> bool {
+    let mut source = err.source();
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return matches!(io.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut);
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// The text of a server reply: `250 2.0.0 Ok: queued as 4Xyz`, lines joined by blanks.
