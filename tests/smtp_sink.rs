@@ -114,6 +114,8 @@ fn fifty_messages_use_one_connection() {
     // Sessions: the harness's readiness probe, then ours; one QUIT (at MAILEND).
     let (sessions, quits, messages) = sink.wait_sessions(2);
     assert_eq!((sessions, quits, messages), (2, 1, 50));
+    // RSET between messages, not before the first one.
+    assert_eq!((sink.commands("mail"), sink.commands("rset")), (50, 49));
     assert_eq!(sink.wait_messages(50).len(), 50);
 }
 
@@ -234,6 +236,9 @@ fn faults_at_each_step_map_to_codes_with_retries_counted() {
                 }
                 let (sessions, _, messages) = sink.wait_sessions(c.sessions);
                 assert_eq!(sessions, c.sessions, "{label}: connections seen by the server");
+                // Each attempt is one transaction: the server counts the MAIL commands.
+                let mails = if c.at == "connect" { 0 } else { c.attempts as usize };
+                assert_eq!(sink.commands("mail"), mails, "{label}: MAIL commands seen by the server:\n{}", sink.conversation());
                 if c.at != "." {
                     assert_eq!(messages, 0, "{label}");
                 }

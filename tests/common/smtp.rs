@@ -81,7 +81,10 @@ impl SmtpSink {
         }
         let port = free_port();
         let stdout = std::fs::File::create(dir.path().join("counters")).expect("counters file");
+        // -v logs every command received on stderr: the server's own count of attempts.
+        let stderr = std::fs::File::create(dir.path().join("conversation")).expect("conversation file");
         cmd.arg("-c")
+            .arg("-v")
             .arg("-d")
             .arg(format!("{}/msg.", dump.display()))
             .args(options)
@@ -89,7 +92,7 @@ impl SmtpSink {
             .arg("64")
             .stdin(Stdio::null())
             .stdout(stdout)
-            .stderr(Stdio::inherit());
+            .stderr(stderr);
         let child = cmd.spawn().expect("start smtp-sink");
         let sink = SmtpSink { port, dir, child };
         wait_for_port(port, "smtp-sink");
@@ -134,6 +137,22 @@ impl SmtpSink {
             v[i] = field.split('=').nth(1).and_then(|n| n.parse().ok()).unwrap_or(0);
         }
         (v[0], v[1], v[2])
+    }
+
+    /// How many times the server received a command (`mail`, `rcpt`, `data`, `.`, `rset`,
+    /// `ehlo`, `quit` ...), from its `-v` log.
+    pub fn commands(&self, verb: &str) -> usize {
+        let text = std::fs::read_to_string(self.dir.path().join("conversation")).unwrap_or_default();
+        text.lines()
+            // Lines are `<argv[0]>: <command line>`.
+            .filter_map(|l| l.split_once("smtp-sink: ").map(|(_, rest)| rest))
+            .filter(|l| l.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case(verb)))
+            .count()
+    }
+
+    /// The server's `-v` log (for assertion messages).
+    pub fn conversation(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("conversation")).unwrap_or_default()
     }
 
     /// Waits until the counters show `sessions` ended sessions (they update when a session ends).
