@@ -60,9 +60,10 @@ fn self_signed_certificate_fails_without_test_mode_or_cafile_and_passes_with_eit
     for (mode, ssl) in [(TlsMode::StartTls, "TLS"), (TlsMode::Smtps, "SMTPS")] {
         let server = auth_server(mode);
         let base = format!("enableSSL=true;SSLType={ssl};{}", creds());
-        let (code, text) = send(&server.props(&base), "bob@example.com");
+        let (code, text) = send(&server.props(&format!("{base};Retries=2")), "bob@example.com");
         assert_eq!(code, Code::Connection, "{ssl} without trust: {text}");
         assert!(text.to_lowercase().contains("certificate"), "{ssl}: {text}");
+        assert!(text.contains("TLS failed") && !text.contains("gave up"), "{ssl}: not retried: {text}");
         assert!(server.messages().is_empty());
 
         let (code, text) = send(&server.props(&format!("{base};useTestMode=true")), "bob@example.com");

@@ -62,7 +62,7 @@ impl Failure {
         if err.is_timeout() || timed_out(err) {
             return Failure::retry_broken(format!("{step}: no answer from the server in time (Timeout)"));
         }
-        if err.is_tls() {
+        if err.is_tls() || tls_failed(err) {
             return Failure::fatal_broken(Code::Connection, format!("{step}: TLS failed: {}", chain(err)));
         }
         if err.is_client() && auth {
@@ -72,6 +72,25 @@ impl Failure {
         let what = if err.is_response() { "connection lost or bad reply" } else { "connection failed" };
         Failure::retry_broken(format!("{step}: {what}: {}", chain(err)))
     }
+}
+
+/// A failed TLS handshake or certificate check. lettre reports those as connection errors; the
+/// OpenSSL error under them (native-tls uses OpenSSL on Linux) tells them apart from a refused
+/// or lost TCP connection, and they are not worth retrying.
+fn tls_failed(err: &SmtpError) -> bool {
+    let mut source = err.source();
+    let mut depth = 0;
+    while let Some(s) = source {
+        if s.is::<openssl::error::ErrorStack>() || s.is::<openssl::ssl::Error>() {
+            return true;
+        }
+        source = s.source();
+        depth += 1;
+        if depth > 8 {
+            break;
+        }
+    }
+    false
 }
 
 /// A socket read or write that hit its timeout. On Unix that surfaces as `WouldBlock` (EAGAIN),
