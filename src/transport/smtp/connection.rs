@@ -195,8 +195,9 @@ impl Connection {
         self.inner.command(command).map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp(step, &e, false))
     }
 
-    /// Sends the message after a positive DATA reply. `bytes` must end with CRLF: lettre adds
-    /// its own CRLF before the final dot, so ours is taken off to keep the message byte-exact.
+    /// Sends the message after a positive DATA reply, dot-stuffed. lettre always writes CRLF
+    /// before the final dot, so a CRLF ending the message is taken off first: the server then
+    /// receives the message byte for byte, without an extra empty line.
     pub fn data(&mut self, bytes: &[u8]) -> Result<String, Failure> {
         let body = bytes.strip_suffix(b"\r\n").unwrap_or(bytes);
         self.inner.message(body).map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp("end of data", &e, false))

@@ -124,6 +124,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn transport_can_move_between_threads() {
+        // The C ABI lets a handle be used from any thread.
+        fn assert_send<T: Send>() {}
+        assert_send::<SmtpTransport>();
+    }
+
+    #[test]
     fn backoff_doubles_up_to_a_cap() {
         let waits: Vec<u64> = (1..=8).map(|a| backoff(a).as_secs()).collect();
         assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30, 30]);
