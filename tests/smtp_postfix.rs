@@ -114,3 +114,30 @@ fn sendmail_exit_status_maps_to_codes() {
         }
     }
 }
+
+#[test]
+fn postfix_starttls_with_cafile() {
+    let postfix = Postfix::start_with_tls();
+    let props = format!(
+        "Server=\"127.0.0.1\";port={};Sender=\"jean@example.test\";Timeout=20;enableSSL=true;CAFile=\"{}\"",
+        postfix.port,
+        postfix.cert().display()
+    );
+    let mut s = Session::new();
+    for (cmd, p1, p2) in [
+        ("MAILSMTP", props.as_str(), ""),
+        ("MAILPREP", "lea@example.test", "subject=\"Over STARTTLS\""),
+        ("MAILTEXT", "Encrypted on the way", ""),
+        ("MAILSEND", "", ""),
+        ("MAILEND", "", ""),
+    ] {
+        let (code, text) = outcome(&s.execute(cmd, p1, p2));
+        assert_eq!(code, Code::Ok, "{cmd}: {text}\npostfix log:\n{}", postfix.log());
+    }
+    let mails = postfix.wait_mailbox(1);
+    assert_eq!(mails.len(), 1, "postfix log:\n{}", postfix.log());
+    let m = lf(&mails[0]);
+    assert!(m.contains("Subject: Over STARTTLS") && m.contains("Encrypted on the way"), "{m}");
+    // Postfix records the TLS session in its Received: header.
+    assert!(m.contains("with ESMTPS"), "not received over TLS: {m}");
+}

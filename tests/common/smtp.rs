@@ -403,11 +403,26 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 showq     unix  n       -       n       -       -       showq
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 ";
 
 impl Postfix {
     /// Configures and starts the instance; returns once it accepts connections.
     pub fn start() -> Postfix {
+        Postfix::start_with(false)
+    }
+
+    /// The same, offering STARTTLS with a self-signed certificate (see [`Postfix::cert`]).
+    pub fn start_with_tls() -> Postfix {
+        Postfix::start_with(true)
+    }
+
+    /// The instance's certificate (when started with TLS), usable as `CAFile`.
+    pub fn cert(&self) -> PathBuf {
+        self.dir.path().join("server.crt")
+    }
+
+    fn start_with(tls: bool) -> Postfix {
         let postfix = require_tool("postfix", "apt-get install postfix");
         let master = PathBuf::from("/usr/lib/postfix/sbin/master");
         assert!(master.exists(), "{} is missing: apt-get install postfix (bash .ci/run installs it)", master.display());
@@ -450,6 +465,16 @@ relay_transport = error:mail leaving the machine is disabled in this test instan
 ",
             d = d.display()
         );
+        let main_cf = if tls {
+            let cert = self_signed_cert(d);
+            format!(
+                "{main_cf}smtpd_tls_cert_file = {}\nsmtpd_tls_key_file = {}\nsmtpd_tls_security_level = may\n",
+                cert.cert.display(),
+                cert.key.display()
+            )
+        } else {
+            main_cf
+        };
         std::fs::write(d.join("conf/main.cf"), main_cf).expect("main.cf");
         std::fs::write(d.join("conf/master.cf"), format!("127.0.0.1:{port} inet n - n - - smtpd\n{MASTER_CF}"))
             .expect("master.cf");
