@@ -321,21 +321,3 @@ fn failed_send_keeps_the_draft_and_failed_dir_keeps_the_message() {
     assert!(outcome(&r).1.contains("gone.txt"));
     assert_eq!(s.state(), State::Composing);
 }
-
-#[test]
-fn not_yet_supported_properties_fail_clearly_at_mailsend() {
-    // SMTP delivery, sendmail and S/MIME arrive in their own issues; until then MAILSEND says so
-    // (code 3) instead of ignoring them. These tests change as those land.
-    let dir = tempfile::tempdir().unwrap();
-    let cases = [r#"Server="sendmail:";Sender="me@example.com""#];
-    for props in cases {
-        let mut s = Session::new();
-        s.execute("MAILSMTP", props, "").unwrap();
-        s.execute("MAILPREP", "you@example.com", "").unwrap();
-        let r = s.execute("MAILSEND", "", "");
-        assert_eq!(code(&r), Code::InvalidProperty, "{props}: {}", outcome(&r).1);
-        assert!(outcome(&r).1.contains("not supported yet"), "{}", outcome(&r).1);
-        assert_eq!(s.state(), State::Composing);
-    }
-    drop(dir);
-}
