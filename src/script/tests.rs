@@ -162,6 +162,7 @@ fn run_body(body: &str, keep_going: bool) -> (Summary, Vec<usize>, usize, bool) 
 }
 
 #[test]
+#[allow(clippy::type_complexity)] // a table of cases reads best as tuples
 fn runner_counts_and_skips() {
     let sum = |sent, failed, errors, skipped| Summary { sent, partial: 0, failed, errors, skipped };
     // (body from line 2, keep going, summary, skipped lines, messages written, finished)
