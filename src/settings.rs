@@ -422,6 +422,20 @@ b""#, Code::InvalidProperty, "WrapperSubject"),
     }
 
     #[test]
+    fn syntax_errors_never_quote_a_password() {
+        for input in [
+            r#"Server=s;Sender=me@example.com;UserId=u;password="p4ss"w0rd""#,
+            r#"Server=s;Sender=me@example.com;UserId=u;password=p4ss"w0rd"#,
+            r#"Server=s;Sender=me@example.com;UserId=u;password="p4ssw0rd"#,
+            r#"Server=s;Sender=me@example.com;UserId=u;password="p4ssw0rd";password="p4ssw0rd""#,
+            r#"Server=s;Sender=me@example.com;UserId=u;pasword="p4ssw0rd""#,
+        ] {
+            let e = Settings::parse(input).unwrap_err();
+            assert!(!e.message().contains("p4ss") && !e.message().contains("w0rd"), "{e}");
+        }
+    }
+
+    #[test]
     fn password_is_never_in_debug_output() {
         let s = with(r#"UserId="u";password="s3cr3t-pw";PwdCertif="p12-s3cr3t""#).unwrap();
         let dbg = format!("{s:?}");
