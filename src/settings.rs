@@ -292,9 +292,7 @@ impl Settings {
             }
         }
         let wrapper_subject = p.text("WrapperSubject").unwrap_or("[...]").to_string();
-        if wrapper_subject.chars().any(|c| c == '\r' || c == '\n') {
-            return Err(invalid("property WrapperSubject contains a line break (header injection)".into()));
-        }
+        crate::draft::header_safe("MAILSMTP: property WrapperSubject", &wrapper_subject)?;
 
         Ok(Settings {
             server,
