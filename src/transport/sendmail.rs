@@ -45,19 +45,17 @@ impl SendmailTransport {
         // -i: a line with a single dot is not the end of the message.
         command.arg("-i").arg("-f").arg(&envelope.from).arg("--");
         command.args(envelope.recipients.iter().map(|r| r.to_string()));
-        command.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
+        // The message reaches the program's standard input from an unlinked temporary file, not a
+        // pipe: a program that exits early then cannot raise SIGPIPE, which would kill a C host
+        // process (only Rust's own `main` ignores that signal), and no second copy is kept.
+        let stdin = message_file(message.bytes).map_err(|e| {
+            Error::new(Code::File, format!("MAILSEND: cannot stage the message for '{shown}': {e}"))
+        })?;
+        command.stdin(Stdio::from(stdin)).stdout(Stdio::null()).stderr(Stdio::piped());
         tracing::debug!(program = %shown, recipients = envelope.recipients.len(), "running sendmail");
         let mut child = command.spawn().map_err(|e| {
             Error::new(Code::Connection, format!("MAILSEND: cannot run the sendmail program '{shown}': {e}"))
         })?;
-        // Feeding stdin from another thread: a program that fails early and fills its stderr
-        // pipe while we are still writing must not deadlock us.
-        let bytes = message.bytes.to_vec();
-        let stdin = child.stdin.take();
-        let writer = std::thread::spawn(move || match stdin {
-            Some(mut s) => s.write_all(&bytes),
-            None => Ok(()),
-        });
         let mut stderr = child.stderr.take();
         let reader = std::thread::spawn(move || {
             let mut text = String::new();
@@ -67,7 +65,6 @@ impl SendmailTransport {
             text
         });
         let status = wait_with_timeout(&mut child, self.timeout);
-        let written = writer.join().unwrap_or(Ok(()));
         let err_text = reader.join().unwrap_or_default();
         let err_text = err_text.split_whitespace().collect::<Vec<_>>().join(" ");
         let status = match status {
@@ -83,9 +80,6 @@ impl SendmailTransport {
             }
         };
         if status.success() {
-            if let Err(e) = written {
-                return Err(Error::new(Code::Connection, format!("MAILSEND: '{shown}' did not read the message: {e}")));
-            }
             let mut notes = Vec::new();
             if envelope.dsn {
                 notes.push("delivery report not requested: not available through sendmail:".to_string());
@@ -99,6 +93,15 @@ impl SendmailTransport {
 }
 
 /// Waits for the program, killing it after `timeout`. `None` when it was killed.
+/// The message in an unlinked temporary file (owner-only), positioned at its start.
+fn message_file(bytes: &[u8]) -> std::io::Result<std::fs::File> {
+    use std::io::Seek;
+    let mut file = tempfile::tempfile()?;
+    file.write_all(bytes)?;
+    file.rewind()?;
+    Ok(file)
+}
+
 fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::io::Result<ExitStatus>> {
     let deadline = Instant::now() + timeout;
     loop {
