@@ -59,7 +59,7 @@ fn syntax_errors_name_file_and_line_and_nothing_runs() {
         ("CHGVAR VAR(&X) VALUE('1')\n", 4, "CHGVAR is a CL statement"),
         ("LNCCMD CMD(MAILTEXT) PARM1(&BODY)\n", 4, "${BODY}"),
         ("MAILTEXT '${LNCMAIL_TEST_UNSET_VARIABLE}'\n", 4, "E4 environment variable LNCMAIL_TEST_UNSET_VARIABLE is not set"),
-        ("MAILTEXT '${not a name}'\n", 4, "not a variable name"),
+        ("MAILTEXT '${not a name}'\n", 4, "position 1 does not hold a variable name"),
     ];
     for (body, line, words) in cases {
         let dir = tempfile::tempdir().unwrap();

@@ -64,7 +64,7 @@ fn failures_give_the_command_and_its_code() {
         (&["--priority", "urgent"], 1, "lncmail: send: MAILPRTY: E3 "),
         (&["--header", "To: evil@example.com"], 1, "lncmail: send: MAILHEADER: E3 "),
         (&["--cc", "not an address", "--set", "checkMail"], 1, "lncmail: send: MAILCC: E6 "),
-        (&["--set", "a;b=c"], 2, "--set a;b=c: expected KEY=VALUE"),
+        (&["--set", "a;b=c"], 2, "--set: 'a;b' is not a property name"),
         (&["--text-file", "missing.txt"], 2, "--text-file: cannot read missing.txt"),
         (&["--set", "password=${LNC_UNSET_SECRET}"], 2, "LNC_UNSET_SECRET is not set"),
         (&["--report=sometimes"], 2, "invalid value 'sometimes'"),

@@ -111,7 +111,8 @@ fn commands(args: &Args) -> Result<Vec<(&'static str, String, String)>, String> 
             None => (item.trim(), None),
         };
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '_') {
-            return Err(format!("--set {item}: expected KEY=VALUE with a MAILSMTP property name as KEY"));
+            // The value is not repeated: it may be a password.
+            return Err(format!("--set: '{key}' is not a property name (expected KEY=VALUE, KEY a MAILSMTP property)"));
         }
         match value {
             Some(v) => {

@@ -31,14 +31,16 @@ pub fn expand(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<Str
             rest = after;
             continue;
         };
+        // Positions, not text, in messages: the text around a typo may be part of a password.
+        let pos = text[..text.len() - rest.len() + at].chars().count() + 1;
         let end = body.find('}').ok_or_else(|| {
-            Error::new(Code::Syntax, format!("'${{' without a closing '}}' in '{}'", crate::props::shorten(&rest[at..])))
+            Error::new(Code::Syntax, format!("the '${{' at position {pos} has no closing '}}'"))
         })?;
         let name = &body[..end];
         if !valid_name(name) {
             return Err(Error::new(
                 Code::Syntax,
-                format!("'${{{}}}' is not a variable name (letters, digits and _, not starting with a digit)", crate::props::shorten(name)),
+                format!("the '${{...}}' at position {pos} does not hold a variable name (letters, digits and _, not starting with a digit)"),
             ));
         }
         let value = lookup(name).ok_or_else(|| {
@@ -92,14 +94,23 @@ mod tests {
     }
 
     #[test]
+    fn messages_never_quote_the_text() {
+        for input in ["${secret value}", "${secret-value"] {
+            let e = expand(input, env).unwrap_err();
+            assert!(!e.message().contains("secret"), "{e}");
+        }
+    }
+
+    #[test]
     fn refused() {
         let cases: &[(&str, Code, &str)] = &[
             ("${UNSET_ONE}", Code::MissingProperty, "UNSET_ONE is not set"),
             ("a ${A} ${B}", Code::MissingProperty, "B is not set"),
-            ("${A", Code::Syntax, "closing"),
-            ("${}", Code::Syntax, "not a variable name"),
-            ("${1A}", Code::Syntax, "not a variable name"),
-            ("${A B}", Code::Syntax, "not a variable name"),
+            ("${A", Code::Syntax, "position 1 has no closing"),
+            ("é ${A}${A", Code::Syntax, "position 7 has no closing"),
+            ("${}", Code::Syntax, "not hold a variable name"),
+            ("${1A}", Code::Syntax, "not hold a variable name"),
+            ("xx${A B}", Code::Syntax, "position 3 does not hold a variable name"),
         ];
         for (input, code, word) in cases {
             let e = expand(input, env).expect_err(input);
