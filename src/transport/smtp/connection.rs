@@ -15,6 +15,9 @@ use super::failure::{reply_text, Failure};
 use crate::error::Code;
 use crate::settings::{AuthMech, Security, Settings};
 
+/// Bytes of message handed to the socket per write.
+const DATA_CHUNK: usize = 256 * 1024;
+
 /// The step the opening thread is at, for the message when it overruns `Timeout`.
 type Step = Arc<Mutex<&'static str>>;
 
@@ -195,12 +198,30 @@ impl Connection {
         self.inner.command(command).map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp(step, &e, false))
     }
 
+    /// Writes several commands at once (RFC 2920 PIPELINING) and returns the reply to the
+    /// first; the others are read with [`Connection::reply`], in order.
+    pub fn pipeline(&mut self, step: &str, commands: &str) -> Result<String, Failure> {
+        self.command(step, commands)
+    }
+
+    /// Reads the next reply of a pipelined group.
+    pub fn reply(&mut self, step: &str) -> Result<String, Failure> {
+        self.inner.read_response().map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp(step, &e, false))
+    }
+
+    /// Whether the connection is known to be unusable.
+    pub fn has_broken(&self) -> bool {
+        self.inner.has_broken()
+    }
+
     /// Sends the message after a positive DATA reply, dot-stuffed. lettre always writes CRLF
     /// before the final dot, so a CRLF ending the message is taken off first: the server then
     /// receives the message byte for byte, without an extra empty line.
     pub fn data(&mut self, bytes: &[u8]) -> Result<String, Failure> {
         let body = bytes.strip_suffix(b"\r\n").unwrap_or(bytes);
-        self.inner.message(body).map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp("end of data", &e, false))
+        // In slices: lettre dot-stuffs each part into a fresh buffer, and one part of a 100 MiB
+        // message would be one more full copy of it in memory.
+        self.inner.message_iter(body.chunks(DATA_CHUNK)).map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp("end of data", &e, false))
     }
 
     /// Whether the connection is encrypted (SMTPS or after STARTTLS).
