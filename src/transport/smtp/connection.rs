@@ -18,6 +18,10 @@ use crate::settings::{AuthMech, Security, Settings};
 /// Bytes of message handed to the socket per write.
 const DATA_CHUNK: usize = 256 * 1024;
 
+/// Messages up to this size go out in one write with their final dot (see [`Connection::data`]);
+/// larger ones in [`DATA_CHUNK`] slices, where one wait for an ACK no longer matters.
+const ONE_WRITE_MAX: usize = 4 * 1024 * 1024;
+
 /// The step the opening thread is at, for the message when it overruns `Timeout`.
 type Step = Arc<Mutex<&'static str>>;
 
@@ -219,6 +223,16 @@ impl Connection {
     /// receives the message byte for byte, without an extra empty line.
     pub fn data(&mut self, bytes: &[u8]) -> Result<String, Failure> {
         let body = bytes.strip_suffix(b"\r\n").unwrap_or(bytes);
+        if body.len() <= ONE_WRITE_MAX {
+            if let Ok(text) = std::str::from_utf8(body) {
+                // One write for the message and its final dot. lettre writes them separately
+                // and sets no TCP_NODELAY, so the dot waits behind Nagle's algorithm for the
+                // server's delayed ACK: about 40 ms per message, 20 messages a second.
+                let mut wire = dot_stuffed(text);
+                wire.push_str("\r\n.\r\n");
+                return self.command("end of data", wire);
+            }
+        }
         // In slices: lettre dot-stuffs each part into a fresh buffer, and one part of a 100 MiB
         // message would be one more full copy of it in memory.
         self.inner.message_iter(body.chunks(DATA_CHUNK)).map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp("end of data", &e, false))
@@ -236,6 +250,23 @@ impl Connection {
             let _ = self.inner.command(Quit);
         }
     }
+}
+
+/// Dot-stuffing (RFC 5321 section 4.5.2): a line that begins with `.` gets another one. Lines
+/// begin after CRLF, as lettre's own encoder sees them.
+fn dot_stuffed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 64 + 8);
+    let mut rest = text;
+    if rest.starts_with('.') {
+        out.push('.');
+    }
+    while let Some(i) = rest.find("\r\n.") {
+        out.push_str(&rest[..i + 2]);
+        out.push('.');
+        rest = &rest[i + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// TLS settings: system roots, or `CAFile` instead of them; `useTestMode` alone turns the
@@ -339,6 +370,20 @@ mod tests {
             (false, "vm", false, false),
         ] {
             assert_eq!(may_send_credentials(encrypted, host, allow), expected, "{encrypted} {host} {allow}");
+        }
+    }
+
+    #[test]
+    fn dot_stuffing_table() {
+        for (input, expected) in [
+            ("", ""),
+            (".", ".."),
+            ("a\r\n.b\r\n..c", "a\r\n..b\r\n...c"),
+            ("a.\r\nb", "a.\r\nb"),
+            ("x\n.y", "x\n.y"),
+            ("\r\n.\r\n.", "\r\n..\r\n.."),
+        ] {
+            assert_eq!(dot_stuffed(input), expected, "{input:?}");
         }
     }
 
