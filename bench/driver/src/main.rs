@@ -26,8 +26,9 @@ fn main() {
 }
 
 /// The body of a message of about 1 KiB: 12 lines of 60 characters.
-pub fn body_lines() -> Vec<String> {
-    (0..12).map(|i| format!("{i:02} {}", "abcdefghijklmnopqrstuvwxyz0123456789 ".repeat(2)[..57].to_string())).collect()
+fn body_lines() -> Vec<String> {
+    let chunk = "abcdefghijklmnopqrstuvwxyz0123456789 ".repeat(2);
+    (0..12).map(|i| format!("{i:02} {}", &chunk[..57])).collect()
 }
 
 fn throughput(host: &str, port: &str, n: &str) -> Result<(), String> {
