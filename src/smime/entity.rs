@@ -87,12 +87,14 @@ pub fn content_entity(fields: &[Field<'_>], body: &[u8]) -> Vec<u8> {
     out
 }
 
+// `forwarded=no` tells receivers this is header protection, not a forwarded message (the
+// parameter the IETF header-protection work, RFC 9788, gives this wrapped form).
+const RFC822_HEAD: &[u8] = b"Content-Type: message/rfc822; forwarded=no\r\n\r\n";
+
 /// The whole message as a `message/rfc822` entity (header protection, RFC 8551 section 3.1).
 pub fn rfc822_entity(message: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len() + 64);
-    // `forwarded=no` tells receivers this is header protection, not a forwarded message (the
-    // parameter the IETF header-protection work, RFC 9788, gives this wrapped form).
-    out.extend_from_slice(b"Content-Type: message/rfc822; forwarded=no\r\n\r\n");
+    out.extend_from_slice(RFC822_HEAD);
     out.extend_from_slice(message);
     out
 }
@@ -202,50 +204,93 @@ fn base64_lines(der: &[u8]) -> Result<Vec<u8>> {
     Ok(b)
 }
 
-/// A boundary that does not occur in the content.
-fn boundary(content: &[u8]) -> Result<String> {
+/// A boundary that does not occur in the content, given as pieces. A boundary holds no CR or
+/// LF and every piece but the first starts a line, so no occurrence can straddle two pieces.
+fn boundary(content: &[&[u8]]) -> Result<String> {
     for _ in 0..8 {
         let mut random = [0u8; 18];
         openssl::rand::rand_bytes(&mut random).map_err(|_| internal("no randomness for a boundary"))?;
         let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
         let b = format!("=_lncmail_signed_{hex}");
-        if find(content, b.as_bytes()).is_none() {
+        if content.iter().all(|piece| find(piece, b.as_bytes()).is_none()) {
             return Ok(b);
         }
     }
     Err(internal("no boundary could be found that is absent from the content"))
 }
 
+fn signed_head(b: &str) -> String {
+    format!(
+        "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\";\r\n \
+         micalg=sha-256; boundary=\"{b}\"\r\n\r\n\
+         This is an S/MIME signed message.\r\n\r\n--{b}\r\n"
+    )
+}
+
+// The CRLF before a boundary belongs to the boundary (RFC 2046 section 5.1.1), so the signed
+// bytes are exactly the entity.
+fn signature_head(b: &str) -> String {
+    format!(
+        "\r\n--{b}\r\n\
+         Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\
+         Content-Disposition: attachment; filename=\"smime.p7s\"\r\n\
+         Content-Description: S/MIME Cryptographic Signature\r\n\r\n"
+    )
+}
+
 /// `multipart/signed` (RFC 8551 section 3.5, RFC 1847): the entity exactly as signed, then the
 /// detached signature as `smime.p7s`.
 pub fn signed_entity(entity: &[u8], signature_der: &[u8]) -> Result<Vec<u8>> {
-    let b = boundary(entity)?;
+    let b = boundary(&[entity])?;
     let sig = base64_lines(signature_der)?;
     let mut out = Vec::with_capacity(entity.len() + sig.len() + 512);
-    out.extend_from_slice(
-        format!(
-            "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\";\r\n \
-             micalg=sha-256; boundary=\"{b}\"\r\n\r\n\
-             This is an S/MIME signed message.\r\n\r\n--{b}\r\n"
-        )
-        .as_bytes(),
-    );
+    out.extend_from_slice(signed_head(&b).as_bytes());
     out.extend_from_slice(entity);
-    // The CRLF before a boundary belongs to the boundary (RFC 2046 section 5.1.1), so the
-    // signed bytes are exactly `entity`.
-    out.extend_from_slice(
-        format!(
-            "\r\n--{b}\r\n\
-             Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n\
-             Content-Transfer-Encoding: base64\r\n\
-             Content-Disposition: attachment; filename=\"smime.p7s\"\r\n\
-             Content-Description: S/MIME Cryptographic Signature\r\n\r\n"
-        )
-        .as_bytes(),
-    );
+    out.extend_from_slice(signature_head(&b).as_bytes());
     out.extend_from_slice(&sig);
     out.extend_from_slice(format!("--{b}--\r\n").as_bytes());
     Ok(out)
+}
+
+/// The whole signed message, as [`assemble`] of [`signed_entity`] gives it, built in one buffer:
+/// the entity (the concatenated `pieces`) is written straight into the message and signed
+/// there, so a large message is held twice (the composed one and this) rather than four times.
+pub fn signed_message(
+    outer: &[u8],
+    pieces: &[&[u8]],
+    sign: impl FnOnce(&[u8]) -> Result<Vec<u8>>,
+) -> Result<Vec<u8>> {
+    let b = boundary(pieces)?;
+    let entity_len: usize = pieces.iter().map(|p| p.len()).sum();
+    let mut out = Vec::with_capacity(outer.len() + entity_len + 4096);
+    out.extend_from_slice(outer);
+    out.extend_from_slice(b"MIME-Version: 1.0\r\n");
+    out.extend_from_slice(signed_head(&b).as_bytes());
+    let start = out.len();
+    for p in pieces {
+        out.extend_from_slice(p);
+    }
+    let entity = &out[start..];
+    check_seven_bit(entity)?;
+    let sig = base64_lines(&sign(entity)?)?;
+    out.extend_from_slice(signature_head(&b).as_bytes());
+    out.extend_from_slice(&sig);
+    out.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    Ok(out)
+}
+
+/// The pieces of [`content_entity`], without copying the body.
+pub fn content_pieces<'a>(fields: &[Field<'a>], body: &'a [u8]) -> Vec<&'a [u8]> {
+    let mut pieces: Vec<&[u8]> = fields.iter().filter(|f| f.is_content()).map(|f| f.raw).collect();
+    pieces.push(b"\r\n");
+    pieces.push(body);
+    pieces
+}
+
+/// The pieces of [`rfc822_entity`], without copying the message.
+pub fn rfc822_pieces(message: &[u8]) -> Vec<&[u8]> {
+    vec![RFC822_HEAD, message]
 }
 
 /// `application/pkcs7-mime` (RFC 8551 section 3.3): EnvelopedData, or AuthEnvelopedData for
@@ -292,6 +337,35 @@ mod tests {
         assert_eq!(outer, "From: a@example.com\r\nTo: b@example.com\r\nDate: x\r\nMessage-ID: <1@x>\r\nSubject: [...]\r\n");
         let encoded = String::from_utf8(protected_outer_fields(&fields, "Réunion").unwrap()).unwrap();
         assert!(encoded.contains("Subject: =?utf-8?"), "{encoded}");
+    }
+
+    #[test]
+    fn signed_message_in_one_buffer_equals_the_assembled_signed_entity() {
+        fn same_boundary(bytes: &[u8]) -> String {
+            let text = String::from_utf8(bytes.to_vec()).unwrap();
+            let start = text.find("boundary=\"").unwrap() + 10;
+            let b = &text[start..start + text[start..].find('"').unwrap()];
+            text.replace(b, "BOUNDARY")
+        }
+        let message = b"From: a@example.com\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\
+                        Content-Transfer-Encoding: 7bit\r\n\r\nline one\r\n.line two\r\n";
+        let (fields, body) = split(message).unwrap();
+        let outer = outer_fields(&fields);
+        for (pieces, entity) in [
+            (content_pieces(&fields, body), content_entity(&fields, body)),
+            (rfc822_pieces(message), rfc822_entity(message)),
+        ] {
+            assert_eq!(pieces.concat(), entity);
+            let mut signed = Vec::new();
+            let one = signed_message(&outer, &pieces, |e| {
+                signed = e.to_vec();
+                Ok(vec![0x30, 0x03, 0x02, 0x01, 0x05])
+            })
+            .unwrap();
+            assert_eq!(signed, entity, "the signature covers exactly the entity");
+            let two = assemble(&outer, &signed_entity(&entity, &[0x30, 0x03, 0x02, 0x01, 0x05]).unwrap());
+            assert_eq!(same_boundary(&one), same_boundary(&two));
+        }
     }
 
     #[test]
