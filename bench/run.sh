@@ -222,7 +222,7 @@ done
     echo "- lncmail $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $(python3 --version);" \
          "cryptography $(python3 -c 'import cryptography; print(cryptography.__version__)'); $(openssl version | cut -d' ' -f1-2)"
     echo "- Rounds interleaved: $LOOP_ROUNDS (loopback), $ROUNDS (S/MIME, lnc_cmd), $LINK_ROUNDS (20 ms link), 2 (memory);" \
-         "$N messages per loopback run, $LINK_N per link run. Medians; ratios are of medians from this run."
+         "$N messages per loopback run, $LINK_N per link run. Medians; ratios from this run."
     echo "- Higher is better for msg/s. The ratio columns say how many times faster (or, for memory, how much"
     echo "  larger) than the first row: as a ratio of the medians, and as the median of the ratios within each"
     echo "  round (contenders of a round run back to back, so this one shrugs off a load burst on one run)."
