@@ -7,6 +7,8 @@ use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, 
 use lettre::message::{Attachment as LettreAttachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
+use std::path::Path;
+
 use crate::draft::{Attachment, Charset, Draft};
 use crate::error::{Code, Error, Result};
 use crate::settings::Settings;
@@ -82,13 +84,16 @@ pub fn compose(draft: &Draft, settings: &Settings) -> Result<Composed> {
         builder = builder.raw_header(header(name, value)?);
     }
 
-    let body = body_tree(draft)?;
+    let mut pending = Vec::new();
+    let body = body_tree(draft, &mut pending)?;
     let message = match body {
         Node::Single(p) => builder.singlepart(p),
         Node::Multi(m) => builder.multipart(m),
     }
     .map_err(|e| internal(&format!("message: {e}")))?;
-    Ok(Composed { bytes: message.formatted(), message_id, envelope })
+    let formatted = message.formatted();
+    drop(message);
+    Ok(Composed { bytes: splice(formatted, &pending)?, message_id, envelope })
 }
 
 fn internal(what: &str) -> Error {
@@ -137,7 +142,7 @@ fn add_node(m: MultiPart, n: Node) -> MultiPart {
     }
 }
 
-fn body_tree(draft: &Draft) -> Result<Node> {
+fn body_tree<'a>(draft: &'a Draft, pending: &mut Vec<Pending<'a>>) -> Result<Node> {
     let text = match &draft.text {
         Some(t) => Some(text_part(t, "text/plain", draft.charset, "text body")?),
         None => None,
@@ -154,7 +159,7 @@ fn body_tree(draft: &Draft) -> Result<Node> {
         Some(h) if !inline.is_empty() => {
             let mut related = MultiPart::related().singlepart(h);
             for a in &inline {
-                related = related.singlepart(attachment_part(a)?);
+                related = related.singlepart(attachment_part(a, pending)?);
             }
             Some(Node::Multi(related))
         }
@@ -172,7 +177,7 @@ fn body_tree(draft: &Draft) -> Result<Node> {
     }
     let mut mixed = content.add_to(MultiPart::mixed());
     for a in attached {
-        mixed = add_node(mixed, Node::Single(attachment_part(a)?));
+        mixed = add_node(mixed, Node::Single(attachment_part(a, pending)?));
     }
     Ok(Node::Multi(mixed))
 }
@@ -262,11 +267,17 @@ fn encode_charset(text: &str, charset: Charset, what: &str) -> Result<Vec<u8>> {
     }
 }
 
-/// An attachment or inline image, read from its file now.
-fn attachment_part(a: &Attachment) -> Result<SinglePart> {
-    let data = std::fs::read(&a.path).map_err(|e| {
-        Error::new(Code::File, format!("MAILSEND: the attachment '{}' cannot be read: {e}", a.path.display()))
-    })?;
+/// An attachment whose base64 body is put in after formatting (see [`splice`]).
+struct Pending<'a> {
+    /// What stands in the formatted message where the body goes.
+    marker: String,
+    path: &'a Path,
+    size: u64,
+}
+
+/// An attachment or inline image. The file is checked now and read by [`splice`].
+fn attachment_part<'a>(a: &'a Attachment, pending: &mut Vec<Pending<'a>>) -> Result<SinglePart> {
+    let meta = std::fs::metadata(&a.path).map_err(|e| cannot_read(a.path.as_path(), &e))?;
     let content_type = ContentType::parse(&a.content_type)
         .or_else(|_| ContentType::parse("application/octet-stream"))
         .map_err(|e| internal(&format!("content type: {e}")))?;
@@ -276,8 +287,142 @@ fn attachment_part(a: &Attachment) -> Result<SinglePart> {
     } else {
         LettreAttachment::new(a.name.clone())
     };
+    // Base64 and a hyphen: no base64 body can contain the marker; the random part keeps text
+    // bodies from containing it by accident.
+    let marker = format!("lncmail-attachment-{}-{}", random_hex(), pending.len());
+    pending.push(Pending { marker: marker.clone(), path: a.path.as_path(), size: meta.len() });
     // Always base64: the file arrives byte for byte, whatever its line ends or bytes.
-    let body = Body::new_with_encoding(data, ContentTransferEncoding::Base64)
-        .map_err(|_| internal("base64 body"))?;
+    let body = Body::dangerous_pre_encoded(marker.into_bytes(), ContentTransferEncoding::Base64);
     Ok(attachment.body(body, content_type))
+}
+
+fn cannot_read(path: &Path, e: &std::io::Error) -> Error {
+    Error::new(Code::File, format!("MAILSEND: the attachment '{}' cannot be read: {e}", path.display()))
+}
+
+fn random_hex() -> String {
+    let mut random = [0u8; 12];
+    if openssl::rand::rand_bytes(&mut random).is_err() {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        random.copy_from_slice(&nanos.to_le_bytes()[..12]);
+    }
+    random.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Puts each attachment's base64 body in place of its marker, encoding the file straight into
+/// the final buffer. Formatting with lettre first would hold the file, its encoded body and the
+/// formatted message at once: about 2.8 times a large attachment instead of 1.4.
+fn splice(formatted: Vec<u8>, pending: &[Pending<'_>]) -> Result<Vec<u8>> {
+    if pending.is_empty() {
+        return Ok(formatted);
+    }
+    let mut places = Vec::with_capacity(pending.len());
+    for p in pending {
+        let at = find(&formatted, p.marker.as_bytes()).ok_or_else(|| internal("attachment marker not found"))?;
+        places.push((at, p));
+    }
+    places.sort_by_key(|(at, _)| *at);
+    let encoded: u64 = pending.iter().map(|p| base64_len(p.size)).sum();
+    let mut out = Vec::with_capacity(formatted.len().saturating_add(usize::try_from(encoded).unwrap_or(0)));
+    let mut from = 0;
+    for (at, p) in places {
+        out.extend_from_slice(&formatted[from..at]);
+        encode_file(p.path, &mut out).map_err(|e| cannot_read(p.path, &e))?;
+        from = at + p.marker.len();
+    }
+    out.extend_from_slice(&formatted[from..]);
+    Ok(out)
+}
+
+/// Input bytes per base64 line (76 characters, RFC 2045 section 6.8).
+const LINE_INPUT: u64 = 57;
+
+/// The length of [`encode_file`]'s output for `n` bytes.
+fn base64_len(n: u64) -> u64 {
+    let lines = n.div_ceil(LINE_INPUT);
+    n.div_ceil(3) * 4 + lines.saturating_sub(1) * 2
+}
+
+/// Base64 of a file in 76-character lines joined by CRLF, no CRLF after the last (as lettre's
+/// encoder writes a body), read a slice at a time.
+fn encode_file(path: &Path, out: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::io::Read;
+    // Whole lines per slice, so the lines of consecutive slices join seamlessly.
+    const SLICE: usize = 57 * 4096;
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; SLICE];
+    let mut first_line = true;
+    loop {
+        let mut n = 0;
+        while n < SLICE {
+            match file.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        let encoded = openssl::base64::encode_block(&buf[..n]);
+        for line in encoded.as_bytes().chunks(76) {
+            if !first_line {
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(line);
+            first_line = false;
+        }
+        if n < SLICE {
+            return Ok(());
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, _) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(p) = hay.get(from..)?.iter().position(|&b| b == first) {
+        let at = from + p;
+        if hay[at..].starts_with(needle) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_base64_matches_lettre_body_at_line_and_slice_edges() {
+        let dir = tempfile::tempdir().unwrap();
+        let slice = 57 * 4096;
+        for n in [0, 1, 2, 3, 56, 57, 58, 114, 1000, slice - 1, slice, slice + 1, 2 * slice + 57] {
+            let data: Vec<u8> = (0..n).map(|i| (i * 7 % 256) as u8).collect();
+            let path = dir.path().join(format!("f{n}"));
+            std::fs::write(&path, &data).unwrap();
+            let mut out = Vec::new();
+            encode_file(&path, &mut out).unwrap();
+            let expected = Body::new_with_encoding(data, ContentTransferEncoding::Base64).unwrap().into_vec();
+            assert!(out == expected, "{n} bytes: differs from lettre's encoding");
+            assert_eq!(base64_len(n as u64), out.len() as u64, "{n} bytes");
+        }
+    }
+
+    #[test]
+    fn find_table() {
+        for (hay, needle, expected) in [
+            (&b""[..], &b"a"[..], None),
+            (b"abc", b"", None),
+            (b"abc", b"c", Some(2)),
+            (b"aab", b"ab", Some(1)),
+            (b"xxabab", b"bab", Some(3)),
+            (b"ab", b"abc", None),
+        ] {
+            assert_eq!(find(hay, needle), expected, "{hay:?} {needle:?}");
+        }
+    }
 }

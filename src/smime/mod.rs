@@ -63,6 +63,15 @@ impl SmimeContext {
     pub fn protect(&self, message: &[u8], envelope: &Envelope) -> Result<Vec<u8>> {
         let certs = if self.encrypt { Some(self.encryption_certs(envelope)?) } else { None };
         let (fields, body) = entity::split(message)?;
+        if self.sign && certs.is_none() {
+            // Signed only: the entity is built inside the final message (memory: one copy).
+            let (outer, pieces) = if self.secure_headers {
+                (entity::protected_outer_fields(&fields, &self.wrapper_subject)?, entity::rfc822_pieces(message))
+            } else {
+                (entity::outer_fields(&fields), entity::content_pieces(&fields, body))
+            };
+            return entity::signed_message(&outer, &pieces, |e| cms::sign(&self.signer, e));
+        }
         let mut content =
             if self.secure_headers { entity::rfc822_entity(message) } else { entity::content_entity(&fields, body) };
         entity::check_seven_bit(&content)?;

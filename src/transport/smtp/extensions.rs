@@ -22,6 +22,8 @@ pub struct Extensions {
     pub smtputf8: bool,
     /// `STARTTLS` (RFC 3207).
     pub starttls: bool,
+    /// `PIPELINING` (RFC 2920): MAIL, every RCPT and DATA may be written at once.
+    pub pipelining: bool,
     /// `AUTH` mechanisms (RFC 4954), upper case, as announced.
     pub auth: Vec<String>,
 }
@@ -47,6 +49,7 @@ impl Extensions {
                 "8BITMIME" => ext.eight_bit_mime = true,
                 "SMTPUTF8" => ext.smtputf8 = true,
                 "STARTTLS" => ext.starttls = true,
+                "PIPELINING" => ext.pipelining = true,
                 // Old servers announce `AUTH=PLAIN LOGIN` as well as (or instead of) `AUTH ...`.
                 "AUTH" => ext.add_auth(words),
                 k if k.starts_with("AUTH=") => {
@@ -127,6 +130,9 @@ mod tests {
         let r: Response = "250-mail.example.com Hello\r\n250-DSN\r\n250 SIZE 5\r\n".parse().unwrap();
         let e = Extensions::from_response(&r);
         assert!(e.dsn);
+        assert!(!e.pipelining);
+        let r: Response = "250-mail.example.com\r\n250-pipelining\r\n250 8BITMIME\r\n".parse().unwrap();
+        assert!(Extensions::from_response(&r).pipelining);
         assert_eq!(e.size, Some(5));
     }
 }

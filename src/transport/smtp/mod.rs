@@ -3,7 +3,8 @@
 //!
 //! - [`connection`]: TCP, SMTPS or required STARTTLS, certificate checks, EHLO, AUTH.
 //! - [`extensions`]: what the EHLO reply announces (SIZE, DSN, AUTH ...).
-//! - [`transaction`]: MAIL, RCPT per recipient (refusals collected), DATA.
+//! - [`transaction`]: MAIL, RCPT per recipient (refusals collected), DATA; pipelined (RFC 2920)
+//!   when the server offers it.
 //! - [`failure`]: a failed step as a SPEC code, and whether to try again.
 //!
 //! Retries (`Retries`) cover lost or refused connections, timeouts and 4xx replies, with waits
@@ -22,6 +23,7 @@ use crate::transport::{Delivery, Outgoing};
 
 use connection::Connection;
 use failure::Failure;
+use transaction::Undelivered;
 
 /// The longest wait between two attempts, however many retries are asked for.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -66,26 +68,27 @@ impl SmtpTransport {
         }
     }
 
-    /// One attempt: a usable connection (reused or new), then the transaction.
+    /// One attempt: on the open connection (reset first) if there is one, else, or when the
+    /// server has closed it, on a new connection (a stale connection is replaced without
+    /// counting as an attempt).
     fn try_once(&mut self, message: &Outgoing<'_>) -> std::result::Result<Delivery, Failure> {
-        let conn = self.connection()?;
-        transaction::deliver(conn, message)
-    }
-
-    /// The open connection after RSET, or a new one when there is none or the server has closed
-    /// it (a reused connection that fails RSET is replaced without counting as an attempt).
-    fn connection(&mut self) -> std::result::Result<&mut Connection, Failure> {
-        if let Some(mut conn) = self.conn.take() {
-            match conn.reset() {
-                Ok(()) => return Ok(self.conn.insert(conn)),
-                Err(f) => tracing::debug!(error = %f.message, "reused connection unusable; reconnecting"),
+        if let Some(conn) = self.conn.as_mut() {
+            match transaction::deliver(conn, message, true) {
+                Ok(d) => return Ok(d),
+                Err(Undelivered::Failed(f)) => return Err(f),
+                Err(Undelivered::Stale(f)) => {
+                    tracing::debug!(error = %f.message, "reused connection unusable; reconnecting");
+                    self.conn = None;
+                }
             }
         }
         let Server::Smtp(host) = &self.settings.server else {
             return Err(Failure::fatal(Code::Internal, "the SMTP transport was given a non-SMTP server"));
         };
-        let conn = Connection::open(&self.settings, host)?;
-        Ok(self.conn.insert(Box::new(conn)))
+        let conn = self.conn.insert(Box::new(Connection::open(&self.settings, host)?));
+        transaction::deliver(conn, message, false).map_err(|u| match u {
+            Undelivered::Failed(f) | Undelivered::Stale(f) => f,
+        })
     }
 
     fn final_error(&self, failure: Failure, attempts: u32) -> Error {
