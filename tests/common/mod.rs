@@ -3,6 +3,7 @@
 
 pub mod certs;
 pub mod eml;
+pub mod peer;
 pub mod smtp;
 
 use std::path::PathBuf;
