@@ -187,6 +187,10 @@ fn act<S: Read + Write>(io: &mut BufReader<S>, script: &Script, step: Step, norm
         }
         Action::Garbage => {
             let _ = io.get_mut().write_all(b"220 2.0.0 Ready to start TLS\r\n");
+            let _ = io.get_mut().flush();
+            // Wait for the ClientHello, so that the garbage answers the handshake itself.
+            let mut hello = [0u8; 4096];
+            let _ = io.read(&mut hello);
             let _ = io.get_mut().write_all(b"this is not a TLS server hello\r\n\x00\x01\x02\x03");
             let _ = io.get_mut().flush();
             // Keep the socket open a little so the client reads the garbage, not a close.
