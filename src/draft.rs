@@ -130,13 +130,17 @@ pub struct Draft {
     pub check_mail: bool,
 }
 
-/// Refuses CR and LF in a value that ends up in a header.
+/// Refuses CR and LF in a value that ends up in a header, and NUL, which RFC 5322 forbids
+/// anywhere in a message and which C-based mail software reads as the end of the header.
 fn no_line_break(what: &str, value: &str) -> Result<()> {
     if value.contains(['\r', '\n']) {
         return Err(Error::new(
             Code::InvalidProperty,
             format!("{what} contains a line break; refused (header injection)"),
         ));
+    }
+    if value.contains('\0') {
+        return Err(Error::new(Code::InvalidProperty, format!("{what} contains a NUL character; refused")));
     }
     Ok(())
 }
