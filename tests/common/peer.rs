@@ -44,6 +44,9 @@ pub enum Action {
     Stall,
     /// Answers `220` and then sends bytes that are not a TLS handshake (for STARTTLS).
     Garbage,
+    /// Starts a reply and then sends one more byte every 300 ms for 40 s, never ending the
+    /// line: the socket is never idle long enough for a read timeout.
+    Trickle,
 }
 
 /// How the peer behaves.
@@ -183,6 +186,16 @@ fn act<S: Read + Write>(io: &mut BufReader<S>, script: &Script, step: Step, norm
         Action::Drop => Next::Close,
         Action::Stall => {
             std::thread::sleep(Duration::from_secs(30));
+            Next::Close
+        }
+        Action::Trickle => {
+            let _ = io.get_mut().write_all(b"250-");
+            for _ in 0..133 {
+                if io.get_mut().write_all(b"x").and_then(|()| io.get_mut().flush()).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(300));
+            }
             Next::Close
         }
         Action::Garbage => {
