@@ -7,6 +7,8 @@
 //! is temporary (sysexits.h `EX_TEMPFAIL`) or permanent.
 
 use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -45,18 +47,28 @@ impl SendmailTransport {
         // -i: a line with a single dot is not the end of the message.
         command.arg("-i").arg("-f").arg(&envelope.from).arg("--");
         command.args(envelope.recipients.iter().map(|r| r.to_string()));
-        command.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
+        // The program's standard input is a socket, not a pipe: writing to a pipe whose reader
+        // has exited raises SIGPIPE, which kills a C host process (Rust programs ignore it, C
+        // programs do not); std writes to sockets with MSG_NOSIGNAL, so a program that exits
+        // without reading the message gives EPIPE instead.
+        let (ours, theirs) = UnixStream::pair().map_err(|e| {
+            Error::new(Code::Connection, format!("MAILSEND: cannot create the input of '{shown}': {e}"))
+        })?;
+        command.stdin(Stdio::from(OwnedFd::from(theirs))).stdout(Stdio::null()).stderr(Stdio::piped());
         tracing::debug!(program = %shown, recipients = envelope.recipients.len(), "running sendmail");
-        let mut child = command.spawn().map_err(|e| {
+        let spawned = command.spawn();
+        // Our copy of the program's end must be closed, or a write to a program that has exited
+        // would block instead of failing.
+        drop(command);
+        let mut child = spawned.map_err(|e| {
             Error::new(Code::Connection, format!("MAILSEND: cannot run the sendmail program '{shown}': {e}"))
         })?;
         // Feeding stdin from another thread: a program that fails early and fills its stderr
-        // pipe while we are still writing must not deadlock us.
+        // pipe while we are still writing must not deadlock us. Dropping our end is the EOF.
         let bytes = message.bytes.to_vec();
-        let stdin = child.stdin.take();
-        let writer = std::thread::spawn(move || match stdin {
-            Some(mut s) => s.write_all(&bytes),
-            None => Ok(()),
+        let writer = std::thread::spawn(move || {
+            let mut input = ours;
+            input.write_all(&bytes)
         });
         let mut stderr = child.stderr.take();
         let reader = std::thread::spawn(move || {
