@@ -108,4 +108,17 @@ fn a_peer_going_away_mid_message_does_not_kill_a_c_host() {
     let (out, status) = run(&exe, &peer.props(20, ""));
     assert_eq!(status.signal(), None, "smtp: the C host was killed by signal {:?}; said: {out}", status.signal());
     assert!(out.contains("MAILSEND 9 ") && out.contains("alive"), "smtp: {out}");
+
+    // The same over TLS (OpenSSL writes through the same socket calls).
+    let cert = common::smtp::self_signed_cert(dir.path());
+    let mut b = openssl::ssl::SslAcceptor::mozilla_intermediate_v5(openssl::ssl::SslMethod::tls()).unwrap();
+    b.set_private_key_file(&cert.key, openssl::ssl::SslFiletype::PEM).unwrap();
+    b.set_certificate_chain_file(&cert.cert).unwrap();
+    let tls_peer = Peer::start(Script {
+        tls: Some(std::sync::Arc::new(b.build())),
+        ..Script::fault(Step::MidData, Action::Drop)
+    });
+    let (out, status) = run(&exe, &tls_peer.props(20, "enableSSL=true;SSLType=SMTPS;useTestMode=true"));
+    assert_eq!(status.signal(), None, "smtps: the C host was killed by signal {:?}; said: {out}", status.signal());
+    assert!(out.contains("MAILSEND 9 ") && out.contains("alive"), "smtps: {out}");
 }
