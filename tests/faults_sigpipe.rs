@@ -2,37 +2,18 @@
 //! writing to a peer that has gone must give an error code, never kill the caller's process.
 //! Two peers that go away in the middle of a large message: a sendmail program that exits
 //! without reading its standard input, and an SMTP server that closes in the middle of DATA.
-//! The program is built with `cc` against the library, as `ffi/tests/c_programs.rs` does.
+//! The program is built with `cc` against the library (`common::clib`).
 
 mod common;
 
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use common::peer::{Action, Peer, Script, Step};
 
-/// The profile folder of this test binary (`target/<profile>`), after building liblncmail.so
-/// there (`cargo test` does not always build a cdylib it does not link).
-fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-    let profile = match dir.file_name().and_then(|n| n.to_str()).unwrap() {
-        "debug" => "dev".to_string(),
-        other => other.to_string(),
-    };
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_string());
-    let out = Command::new(cargo)
-        .args(["build", "-p", "lncmail-ffi", "--profile", &profile, "--manifest-path"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "cargo build -p lncmail-ffi failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(dir.join("liblncmail.so").exists(), "{} was not built", dir.join("liblncmail.so").display());
-    dir
-}
-
 const PROGRAM: &str = r#"
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,29 +42,6 @@ int main(int argc, char **argv) {
 }
 "#;
 
-fn build_program(dir: &Path) -> PathBuf {
-    let cc = common::require_tool("cc", "apt-get install gcc");
-    let lib = lib_dir();
-    let src = dir.join("sigpipe.c");
-    std::fs::write(&src, PROGRAM).unwrap();
-    let exe = dir.join("sigpipe");
-    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
-    let out = Command::new(cc)
-        .arg(&src)
-        .arg("-I")
-        .arg(&include)
-        .arg("-L")
-        .arg(&lib)
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-llncmail")
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "cc failed: {}", String::from_utf8_lossy(&out.stderr));
-    exe
-}
-
 fn run(exe: &Path, props: &str) -> (String, std::process::ExitStatus) {
     let out = Command::new(exe).arg(props).output().unwrap();
     (String::from_utf8_lossy(&out.stdout).to_string(), out.status)
@@ -92,7 +50,7 @@ fn run(exe: &Path, props: &str) -> (String, std::process::ExitStatus) {
 #[test]
 fn a_peer_going_away_mid_message_does_not_kill_a_c_host() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = build_program(dir.path());
+    let exe = common::clib::build(dir.path(), "sigpipe", PROGRAM);
 
     // A sendmail program that refuses at once (EX_TEMPFAIL) without reading the message.
     let sendmail = dir.path().join("early-exit-sendmail.sh");

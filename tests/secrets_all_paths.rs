@@ -2,9 +2,8 @@
 //! log row, Debug output or a trace, on any path: success, wrong password, AUTH refused or
 //! deferred, TLS failure, the insecure-auth refusal, XOAUTH2 accepted and refused, an
 //! unusable mechanism, a wrong .p12 password, MAILSMTP property strings that fail to parse
-//! around a password, Debug of Session and Settings, and the CLI under RUST_LOG=trace.
-//! The C layer's result text is `session::outcome` of the same call (ffi/src/lib.rs), which
-//! every case here checks.
+//! around a password, Debug of Session and Settings, and the CLI under RUST_LOG=trace, and the result texts read by a C program.
+//! The C layer's result texts are read by a C program built against the library.
 
 mod common;
 
@@ -50,6 +49,28 @@ fn all_forms() -> Vec<(String, &'static str)> {
     }
     v
 }
+
+/// A C program: MAILSMTP with argv[1], then a message if that worked; prints every result.
+const C_PROGRAM: &str = r#"
+#include <stddef.h>
+#include <stdio.h>
+#include "lncmail.h"
+int main(int argc, char **argv) {
+    char r[2048];
+    if (argc < 2) return 2;
+    int h = lnc_open();
+    int c = lnc_cmd(h, "MAILSMTP", NULL, argv[1], NULL, r, sizeof r);
+    printf("MAILSMTP %d %s\n", c, r);
+    if (c == 0) {
+        lnc_cmd(h, "MAILPREP", NULL, "frank@example.com", NULL, r, sizeof r);
+        lnc_cmd(h, "MAILTEXT", NULL, "body", NULL, r, sizeof r);
+        c = lnc_cmd(h, "MAILSEND", NULL, NULL, NULL, r, sizeof r);
+        printf("MAILSEND %d %s\n", c, r);
+    }
+    lnc_close(h);
+    return 0;
+}
+"#;
 
 /// Everything the library traced in this process (a TRACE subscriber installed once).
 fn traces() -> &'static Arc<Mutex<Vec<u8>>> {
@@ -256,6 +277,20 @@ fn no_secret_on_any_path() {
         pki.sender_p12.display()
     );
     assert_eq!(run_cli(&mut out, "wrong p12", &p12, dir.path()), 1);
+
+    // The C layer: the result texts as a C program reads them.
+    let c_prog = common::clib::build(dir.path(), "secrets", C_PROGRAM);
+    for (name, props, expected) in [
+        ("auth refused", refusing.props(5, &creds), "MAILSEND 10 E10 "),
+        ("semicolon in unquoted password", ok_peer.props(5, &format!("UserId=u;password={SEMI_PASSWORD}")), "MAILSMTP 3 E3 "),
+        ("wrong p12 password", p12.clone(), "MAILSMTP 8 E8 "),
+        ("tls failure", ok_peer.props(5, &format!("{creds};{smtps}")), "MAILSEND 9 E9 "),
+    ] {
+        let o = Command::new(&c_prog).arg(&props).output().unwrap();
+        let text = String::from_utf8_lossy(&o.stdout).to_string();
+        assert!(text.contains(expected), "C {name}: expected {expected:?} in {text}");
+        out.add(format!("C layer {name}: result texts"), text);
+    }
 
     let traced = String::from_utf8_lossy(&trace_buf.lock().unwrap()).to_string();
     assert!(traced.contains("MAILSEND") && traced.contains("authenticating"), "nothing was traced:\n{traced}");

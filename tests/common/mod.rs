@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod certs;
+pub mod clib;
 pub mod eml;
 pub mod peer;
 pub mod smtp;
