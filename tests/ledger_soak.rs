@@ -6,8 +6,8 @@
 //! What the ledger counts (docs/reliability.md, "The ledger"):
 //! - **delivered**: MAILSEND said OK, the log row says SENT, the sink acknowledged it with 250
 //!   (its dump exists in a sink whose final reply is 250), and it is in no FailedDir file.
-//! - **failed**: MAILSEND failed, the log row says FAILED with that code, the message is in
-//!   FailedDir exactly once, and no sink acknowledged it.
+//! - **failed**: MAILSEND failed, the log row says FAILED with that code and names the FailedDir
+//!   file, which holds the message (exactly one copy there), and no sink acknowledged it.
 //! - smtp-sink writes its dump before it sends the final reply, so a message refused (4xx/5xx)
 //!   or dropped *after the final dot* is in the dump of that sink although it was not
 //!   acknowledged. Those are counted apart: `refused after data` (the server said no: not
@@ -180,10 +180,14 @@ fn every_message_is_accounted_for_exactly_once() {
     }
     // The log, by subject: (status, code).
     let mut logged: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let mut saved_as: HashMap<String, String> = HashMap::new();
     let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_path(&log).unwrap();
     for row in reader.records() {
         let row = row.unwrap();
         logged.entry(row[7].to_string()).or_default().push((row[10].to_string(), row[11].to_string()));
+        if let Some(path) = row[12].split("message saved as ").nth(1) {
+            saved_as.insert(row[7].to_string(), path.trim().to_string());
+        }
     }
 
     let mut problems = Vec::new();
@@ -225,6 +229,11 @@ fn every_message_is_accounted_for_exactly_once() {
                 failed_count += 1;
                 if in_failed != 1 {
                     problem(format!("{in_failed} copies in FailedDir"));
+                }
+                // The log row names the file that holds this very message.
+                let named = saved_as.get(&m.subject).and_then(|p| std::fs::read_to_string(p).ok());
+                if named.as_deref().and_then(subject_of).as_deref() != Some(m.subject.as_str()) {
+                    problem(format!("the log row does not name its FailedDir file ({:?})", saved_as.get(&m.subject)));
                 }
                 let expected_dumps: &[usize] = match kind {
                     Kind::FailsBeforeData(_) => &[],
