@@ -280,3 +280,29 @@ fn trickling_server_during_a_transaction_is_bounded_by_timeout() {
     assert_eq!(code, Code::Connection, "{text}");
     assert!(elapsed < Duration::from_secs(15), "took {elapsed:?}: {text}");
 }
+
+/// MAILEND (and dropping the session, which is what closing a C handle does) sends QUIT; a
+/// server that never answers it holds them at most Timeout. The message was already sent.
+#[test]
+fn stall_at_quit_is_bounded_by_timeout() {
+    for how in ["MAILEND", "drop"] {
+        let peer = Peer::start(Script::fault(Step::Quit, Action::Stall));
+        let mut s = Session::new();
+        s.execute("MAILSMTP", &peer.props(2, ""), "").unwrap();
+        s.execute("MAILPREP", "to@example.com", "").unwrap();
+        s.execute("MAILTEXT", "x", "").unwrap();
+        let (code, text) = outcome(&s.execute("MAILSEND", "", ""));
+        assert_eq!(code, Code::Ok, "{text}");
+        let started = Instant::now();
+        if how == "MAILEND" {
+            let (code, text) = outcome(&s.execute("MAILEND", "", ""));
+            assert_eq!(code, Code::Ok, "{text}");
+        } else {
+            drop(s);
+        }
+        let elapsed = started.elapsed();
+        assert!(elapsed < Duration::from_secs(8), "{how}: took {elapsed:?} with Timeout=2");
+        assert_eq!(peer.count(|s| &s.delivered), 1);
+        assert!(peer.lines().iter().any(|l| l.eq_ignore_ascii_case("QUIT")), "{how}: no QUIT: {:?}", peer.lines());
+    }
+}

@@ -31,6 +31,8 @@ pub enum Step {
     MidData,
     /// The reply after the final `.`.
     EndOfData,
+    /// The reply to QUIT.
+    Quit,
 }
 
 /// What the peer does at that step.
@@ -262,7 +264,7 @@ fn converse<S: Read + Write>(stream: S, script: &Script, seen: &Seen) {
                 Next::Continue
             }
             "QUIT" => {
-                let _ = io.get_mut().write_all(b"221 2.0.0 Bye\r\n");
+                let _ = act(&mut io, script, Step::Quit, "221 2.0.0 Bye\r\n");
                 Next::Close
             }
             _ => {
