@@ -260,6 +260,20 @@ impl Draft {
                         format!("MAILATT: property type '{}' is not a MIME type such as application/pdf", props::shorten(t)),
                     ));
                 }
+                // A `name` parameter here would put an unsanitized file name (a path) into
+                // Content-Type, which many mail readers prefer to the sanitized filename.
+                let params_ok = t
+                    .parse::<mime_guess::mime::Mime>()
+                    .is_ok_and(|m| m.params().all(|(k, _)| k.as_str().eq_ignore_ascii_case("charset")));
+                if !params_ok {
+                    return Err(Error::new(
+                        Code::InvalidProperty,
+                        format!(
+                            "MAILATT: property type '{}' may carry no parameter but charset (the file name is given with name=)",
+                            props::shorten(t)
+                        ),
+                    ));
+                }
                 t.to_string()
             }
             None => mime_guess::from_path(&name).first_or_octet_stream().essence_str().to_string(),

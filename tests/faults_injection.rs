@@ -101,6 +101,12 @@ fn attachment_names_are_sanitized_in_the_mime_headers() {
     for n in names {
         s.execute("MAILATT", &src.display().to_string(), &format!("name=\"{n}\"")).unwrap();
     }
+    // A MIME type with its own name parameter must not bring a path back; charset is fine.
+    for t in ["text/plain; name=\"\"../../etc/shadow\"\"", "text/plain; filename=x", "text/plain; NAME=a"] {
+        let (code, text) = outcome(&s.execute("MAILATT", &src.display().to_string(), &format!("type=\"{t}\"")));
+        assert_eq!(code, Code::InvalidProperty, "type {t:?}: {text}");
+    }
+    s.execute("MAILATT", &src.display().to_string(), "type=\"text/plain; charset=iso-8859-1\"").unwrap();
     let reply = s.execute("MAILSEND", "", "").unwrap();
     let eml = std::fs::read_to_string(reply.detail().unwrap()).unwrap();
     let headers: Vec<&str> = eml
