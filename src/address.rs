@@ -95,6 +95,9 @@ pub fn parse_mailbox(input: &str, strict: bool) -> Result<Mailbox> {
         }
         _ => (None, text),
     };
+    if let Some(n) = &name {
+        crate::draft::header_safe("the display name", n).map_err(|e| e.context(format!("address '{}'", crate::props::shorten(text))))?;
+    }
     let bad = |why: &str| {
         Error::new(Code::InvalidAddress, format!("invalid address '{}': {why}", crate::props::shorten(text)))
     };

@@ -130,9 +130,11 @@ pub struct Draft {
     pub check_mail: bool,
 }
 
-/// Refuses CR and LF in a value that ends up in a header, and NUL, which RFC 5322 forbids
-/// anywhere in a message and which C-based mail software reads as the end of the header.
-fn no_line_break(what: &str, value: &str) -> Result<()> {
+/// Checks a value bound for a header: no CR or LF (header injection), no NUL (RFC 5322 forbids
+/// it anywhere in a message and C-based mail software reads it as the end of the line), and no
+/// word so long that the header line would pass the 998-octet limit of RFC 5322 (headers are
+/// folded at blanks only).
+pub(crate) fn header_safe(what: &str, value: &str) -> Result<()> {
     if value.contains(['\r', '\n']) {
         return Err(Error::new(
             Code::InvalidProperty,
@@ -142,8 +144,20 @@ fn no_line_break(what: &str, value: &str) -> Result<()> {
     if value.contains('\0') {
         return Err(Error::new(Code::InvalidProperty, format!("{what} contains a NUL character; refused")));
     }
+    if let Some(word) = value.split_whitespace().find(|w| w.chars().count() > MAX_HEADER_WORD) {
+        return Err(Error::new(
+            Code::InvalidProperty,
+            format!(
+                "{what} has a word of {} characters without a blank; a header line holds at most 998 (keep words under {MAX_HEADER_WORD})",
+                word.chars().count()
+            ),
+        ));
+    }
     Ok(())
 }
+
+/// The longest word accepted in a header value, leaving room for the header's name.
+pub(crate) const MAX_HEADER_WORD: usize = 900;
 
 impl Draft {
     /// MAILPREP: a new draft with its `To` recipients (PARM1) and properties (PARM2).
@@ -157,7 +171,7 @@ impl Draft {
 
     fn apply_prep_props(&mut self, p: &Props) -> Result<()> {
         if let Some(s) = p.text("subject") {
-            no_line_break("MAILPREP: property subject", s)?;
+            header_safe("MAILPREP: property subject", s)?;
             self.subject = Some(s.to_string());
         }
         if let Some(n) = p.int("priority") {
@@ -204,7 +218,7 @@ impl Draft {
 
     /// MAILSUBJ: sets the subject.
     pub fn set_subject(&mut self, subject: &str) -> Result<()> {
-        no_line_break("MAILSUBJ: the subject", subject)?;
+        header_safe("MAILSUBJ: the subject", subject)?;
         self.subject = Some(subject.to_string());
         Ok(())
     }
@@ -246,7 +260,7 @@ impl Draft {
         check_attachment(&path)?;
         let name = match p.text("name").map(str::trim).filter(|n| !n.is_empty()) {
             Some(n) => {
-                no_line_break("MAILATT: property name", n)?;
+                header_safe("MAILATT: property name", n)?;
                 n.to_string()
             }
             None => path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -349,7 +363,7 @@ impl Draft {
                 format!("MAILHEADER: {name} is written by lncmail itself and cannot be set"),
             ));
         }
-        no_line_break(&format!("MAILHEADER: the value of {name}"), value)?;
+        header_safe(&format!("MAILHEADER: the value of {name}"), value)?;
         self.headers.push((name.to_string(), value.to_string()));
         Ok(())
     }

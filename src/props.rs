@@ -237,9 +237,10 @@ pub fn split(context: &str, input: &str) -> Result<Vec<Item>> {
                 }
             }
             c.skip_blanks();
-            if let Some(ch) = c.peek().filter(|ch| *ch != ';') {
+            if c.peek().is_some_and(|ch| ch != ';') {
+                // The text itself is not quoted back: it may be part of a password.
                 return Err(syntax(format!(
-                    "unexpected '{ch}' at position {} after the quoted value of {} (expected ';')",
+                    "unexpected text at position {} after the quoted value of {} (expected ';'; write a '\"' inside a value as '\"\"')",
                     c.pos(),
                     shorten(&key)
                 )));

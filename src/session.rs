@@ -9,7 +9,8 @@ use crate::draft::Draft;
 use crate::error::{Code, Error, Result};
 use crate::log::{self, Row, Status};
 use crate::mime;
-use crate::settings::Settings;
+use crate::props::{self, Props};
+use crate::settings::{Settings, MAILSMTP_KEYS};
 use crate::smime::SmimeContext;
 use crate::transport::{file, Delivery, Outgoing, Transport};
 
@@ -111,6 +112,10 @@ pub struct Session {
     id: u64,
     configured: Option<Configured>,
     draft: Option<Draft>,
+    /// MAILSMTP properties used where a MAILSMTP does not give them (the CLI's defaults file).
+    defaults: Option<Props>,
+    /// MAILSMTP properties that replace what a MAILSMTP gives (the CLI's `--dry-run`).
+    overrides: Option<Props>,
 }
 
 impl Default for Session {
@@ -127,12 +132,41 @@ impl Session {
 
     /// A new session with a given number (the C ABI uses the handle), shown in the log.
     pub fn with_id(id: u64) -> Session {
-        Session { id, configured: None, draft: None }
+        Session { id, configured: None, draft: None, defaults: None, overrides: None }
     }
 
     /// The session's number.
     pub fn id(&self) -> u64 {
         self.id
+    }
+
+    /// MAILSMTP properties to use where a later MAILSMTP does not give them (like the
+    /// original's `*DFT` values); `None` removes them.
+    ///
+    /// ```
+    /// use lncmail::{props, settings::MAILSMTP_KEYS, Session};
+    /// let mut s = Session::new();
+    /// s.set_defaults(Some(props::parse("defaults", r#"Sender="me@example.com";Timeout=5"#, MAILSMTP_KEYS).unwrap()));
+    /// s.execute("MAILSMTP", r#"Server="file:outbox";Timeout=9"#, "").unwrap();
+    /// assert_eq!(s.settings().unwrap().sender.email.to_string(), "me@example.com");
+    /// assert_eq!(s.settings().unwrap().timeout.as_secs(), 9);
+    /// ```
+    pub fn set_defaults(&mut self, defaults: Option<Props>) {
+        self.defaults = defaults;
+    }
+
+    /// MAILSMTP properties that replace those of a later MAILSMTP (for a dry run, a `file:`
+    /// Server); `None` removes them.
+    ///
+    /// ```
+    /// use lncmail::{props, settings::{Server, MAILSMTP_KEYS}, Session};
+    /// let mut s = Session::new();
+    /// s.set_overrides(Some(props::parse("dry run", r#"Server="file:rehearsal""#, MAILSMTP_KEYS).unwrap()));
+    /// s.execute("MAILSMTP", r#"Server="smtp.example.com";Sender="me@example.com""#, "").unwrap();
+    /// assert_eq!(s.settings().unwrap().server, Server::File("rehearsal".into()));
+    /// ```
+    pub fn set_overrides(&mut self, overrides: Option<Props>) {
+        self.overrides = overrides;
     }
 
     /// The current state.
@@ -179,7 +213,16 @@ impl Session {
                 "MAILSMTP is not allowed while a message is being composed: MAILSEND or MAILEND first",
             )),
             (state, Command::MailSmtp(props)) => {
-                let settings = Settings::parse(props)?;
+                let mut given = props::parse("MAILSMTP", props, MAILSMTP_KEYS)?;
+                if let Some(d) = &self.defaults {
+                    given.fill_from(d);
+                }
+                if let Some(o) = &self.overrides {
+                    let mut over = o.clone();
+                    over.fill_from(&given);
+                    given = over;
+                }
+                let settings = Settings::from_props(&given)?;
                 let smime = SmimeContext::load(&settings)?;
                 let transport = Transport::new(&settings);
                 let replaced = state == State::Ready;

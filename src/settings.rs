@@ -292,9 +292,7 @@ impl Settings {
             }
         }
         let wrapper_subject = p.text("WrapperSubject").unwrap_or("[...]").to_string();
-        if wrapper_subject.chars().any(|c| c == '\r' || c == '\n') {
-            return Err(invalid("property WrapperSubject contains a line break (header injection)".into()));
-        }
+        crate::draft::header_safe("MAILSMTP: property WrapperSubject", &wrapper_subject)?;
 
         Ok(Settings {
             server,
@@ -418,6 +416,20 @@ b""#, Code::InvalidProperty, "WrapperSubject"),
             let e = Settings::parse(&input.replace("\\r\\n", "\r\n")).expect_err(input);
             assert_eq!(e.code(), *code, "{input}: {e}");
             assert!(e.message().contains(word), "{input}: {e} lacks {word}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_never_quote_a_password() {
+        for input in [
+            r#"Server=s;Sender=me@example.com;UserId=u;password="p4ss"w0rd""#,
+            r#"Server=s;Sender=me@example.com;UserId=u;password=p4ss"w0rd"#,
+            r#"Server=s;Sender=me@example.com;UserId=u;password="p4ssw0rd"#,
+            r#"Server=s;Sender=me@example.com;UserId=u;password="p4ssw0rd";password="p4ssw0rd""#,
+            r#"Server=s;Sender=me@example.com;UserId=u;pasword="p4ssw0rd""#,
+        ] {
+            let e = Settings::parse(input).unwrap_err();
+            assert!(!e.message().contains("p4ss") && !e.message().contains("w0rd"), "{e}");
         }
     }
 

@@ -246,3 +246,34 @@ fn attachment_types_names_and_sanitizing() {
     assert_eq!(l[3]["filename"], "passwd");
     assert_eq!(l[4]["filename"], "tab_here.txt");
 }
+
+#[test]
+fn header_lines_stay_within_998_octets() {
+    let dir = tempfile::tempdir().unwrap();
+    // Many words: folded at blanks, every line short.
+    let long_subject = vec!["word"; 600].join(" ");
+    let header = format!("X-Long: {}", vec!["abcdefghij"; 300].join(" "));
+    let v = parse_clean(&send(
+        dir.path(),
+        "",
+        &[("MAILPREP", "a@example.com", &format!("subject=\"{long_subject}\"")), ("MAILHEADER", &header, "")],
+    ));
+    assert_eq!(v["headers"]["subject"], long_subject);
+    // One word too long to fold: refused with code 3 at the command that gives it.
+    let word = "x".repeat(1000);
+    let mut s = Session::new();
+    let smtp = format!(r#"Server="file:{}";Sender="me@example.com""#, dir.path().display());
+    assert_eq!(outcome(&s.execute("MAILSMTP", &format!("{smtp};Sign;Certif=x;WrapperSubject=\"{word}\""), "")).0, Code::InvalidProperty);
+    s.execute("MAILSMTP", &smtp, "").unwrap();
+    s.execute("MAILPREP", "a@example.com", "").unwrap();
+    for (c, p1, p2) in [
+        ("MAILSUBJ", word.clone(), String::new()),
+        ("MAILHEADER", format!("X-A: {word}"), String::new()),
+        ("MAILTO", format!("{word} <b@example.com>"), String::new()),
+        ("MAILPREP", "a@example.com".to_string(), format!("subject=\"{word}\"")),
+    ] {
+        let r = s.execute(c, &p1, &p2);
+        assert_eq!(outcome(&r).0, Code::InvalidProperty, "{c}: {}", outcome(&r).1);
+        assert!(outcome(&r).1.contains("998"), "{}", outcome(&r).1);
+    }
+}

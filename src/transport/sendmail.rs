@@ -7,8 +7,6 @@
 //! is temporary (sysexits.h `EX_TEMPFAIL`) or permanent.
 
 use std::io::{Read, Write};
-use std::os::fd::OwnedFd;
-use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -47,29 +45,17 @@ impl SendmailTransport {
         // -i: a line with a single dot is not the end of the message.
         command.arg("-i").arg("-f").arg(&envelope.from).arg("--");
         command.args(envelope.recipients.iter().map(|r| r.to_string()));
-        // The program's standard input is a socket, not a pipe: writing to a pipe whose reader
-        // has exited raises SIGPIPE, which kills a C host process (Rust programs ignore it, C
-        // programs do not); std writes to sockets with MSG_NOSIGNAL, so a program that exits
-        // without reading the message gives EPIPE instead.
-        let (ours, theirs) = UnixStream::pair().map_err(|e| {
-            Error::new(Code::Connection, format!("MAILSEND: cannot create the input of '{shown}': {e}"))
+        // The message reaches the program's standard input from an unlinked temporary file, not a
+        // pipe: a program that exits early then cannot raise SIGPIPE, which would kill a C host
+        // process (only Rust's own `main` ignores that signal), and no second copy is kept.
+        let stdin = message_file(message.bytes).map_err(|e| {
+            Error::new(Code::File, format!("MAILSEND: cannot stage the message for '{shown}': {e}"))
         })?;
-        command.stdin(Stdio::from(OwnedFd::from(theirs))).stdout(Stdio::null()).stderr(Stdio::piped());
+        command.stdin(Stdio::from(stdin)).stdout(Stdio::null()).stderr(Stdio::piped());
         tracing::debug!(program = %shown, recipients = envelope.recipients.len(), "running sendmail");
-        let spawned = command.spawn();
-        // Our copy of the program's end must be closed, or a write to a program that has exited
-        // would block instead of failing.
-        drop(command);
-        let mut child = spawned.map_err(|e| {
+        let mut child = command.spawn().map_err(|e| {
             Error::new(Code::Connection, format!("MAILSEND: cannot run the sendmail program '{shown}': {e}"))
         })?;
-        // Feeding stdin from another thread: a program that fails early and fills its stderr
-        // pipe while we are still writing must not deadlock us. Dropping our end is the EOF.
-        let bytes = message.bytes.to_vec();
-        let writer = std::thread::spawn(move || {
-            let mut input = ours;
-            input.write_all(&bytes)
-        });
         let mut stderr = child.stderr.take();
         let reader = std::thread::spawn(move || {
             let mut text = String::new();
@@ -79,7 +65,6 @@ impl SendmailTransport {
             text
         });
         let status = wait_with_timeout(&mut child, self.timeout);
-        let written = writer.join().unwrap_or(Ok(()));
         let err_text = reader.join().unwrap_or_default();
         let err_text = err_text.split_whitespace().collect::<Vec<_>>().join(" ");
         let status = match status {
@@ -95,9 +80,6 @@ impl SendmailTransport {
             }
         };
         if status.success() {
-            if let Err(e) = written {
-                return Err(Error::new(Code::Connection, format!("MAILSEND: '{shown}' did not read the message: {e}")));
-            }
             let mut notes = Vec::new();
             if envelope.dsn {
                 notes.push("delivery report not requested: not available through sendmail:".to_string());
@@ -111,6 +93,15 @@ impl SendmailTransport {
 }
 
 /// Waits for the program, killing it after `timeout`. `None` when it was killed.
+/// The message in an unlinked temporary file (owner-only), positioned at its start.
+fn message_file(bytes: &[u8]) -> std::io::Result<std::fs::File> {
+    use std::io::Seek;
+    let mut file = tempfile::tempfile()?;
+    file.write_all(bytes)?;
+    file.rewind()?;
+    Ok(file)
+}
+
 fn wait_with_timeout(child: &mut Child, timeout: Duration) -> Option<std::io::Result<ExitStatus>> {
     let deadline = Instant::now() + timeout;
     loop {

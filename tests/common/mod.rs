@@ -16,16 +16,17 @@ pub fn lncmail_bin() -> PathBuf {
 
 /// Fails with a message saying how to install a missing tool (tests never silently pass).
 pub fn require_tool(tool: &str, install: &str) -> PathBuf {
-    let candidates = [format!("/usr/sbin/{tool}"), format!("/usr/bin/{tool}"), format!("/usr/local/bin/{tool}")];
-    for c in candidates {
-        let p = PathBuf::from(&c);
-        if p.exists() {
-            return p;
-        }
-    }
+    // PATH first (it may hold a newer python3 with the test modules), then the sbin folders that
+    // a non-root PATH lacks.
     if let Ok(out) = std::process::Command::new("which").arg(tool).output() {
         if out.status.success() {
             return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim().to_string());
+        }
+    }
+    for dir in ["/usr/sbin", "/usr/bin", "/usr/local/bin", "/sbin"] {
+        let p = PathBuf::from(dir).join(tool);
+        if p.exists() {
+            return p;
         }
     }
     panic!("{tool} is not installed: {install} (bash .ci/run installs it)");
