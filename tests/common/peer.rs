@@ -300,9 +300,9 @@ fn receive_message<S: Read + Write>(io: &mut BufReader<S>, script: &Script, seen
         }
     }
     seen.complete.fetch_add(1, Ordering::SeqCst);
-    let next = act(io, script, Step::EndOfData, "250 2.0.0 Ok: queued as PEER\r\n");
+    // Counted before the 250 goes out: the client may look at the count as soon as it has it.
     if !matches!(script.fault, Some((Step::EndOfData, _))) {
         seen.delivered.fetch_add(1, Ordering::SeqCst);
     }
-    next
+    act(io, script, Step::EndOfData, "250 2.0.0 Ok: queued as PEER\r\n")
 }
