@@ -124,3 +124,32 @@ fn attachment_names_are_sanitized_in_the_mime_headers() {
         assert!(headers.iter().any(|h| h.contains(kept)), "{kept} lost: {headers:?}");
     }
 }
+
+/// `${NAME}` in a command file: the value is taken literally where it stands, never read as
+/// more of the file, so quotes and line breaks in the environment cannot add a parameter or a
+/// command.
+#[test]
+fn environment_values_cannot_add_commands_to_a_command_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let script = dir.path().join("env.lnc");
+    std::fs::write(
+        &script,
+        format!(
+            "MAILSMTP 'Server=\"file:{}\";Sender=\"me@example.com\"'\nMAILPREP 'to@example.com'\nMAILTEXT '${{LNC_TEXT}}'\nMAILSEND\n",
+            out.display()
+        ),
+    )
+    .unwrap();
+    let value = "hi' 'extra\nMAILBCC 'attacker@example.com'\nMAILEND";
+    let o = std::process::Command::new(common::lncmail_bin()).arg("run").arg(&script).env("LNC_TEXT", value).output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{said}");
+    assert!(!said.contains("MAILBCC"), "a command came from the environment: {said}");
+    let eml: Vec<_> = std::fs::read_dir(&out).unwrap().filter_map(|e| e.ok()).collect();
+    assert_eq!(eml.len(), 1);
+    let text = std::fs::read_to_string(eml[0].path()).unwrap();
+    // The whole value is the text, line breaks included; no Bcc was added.
+    assert!(text.contains("hi' 'extra\r\nMAILBCC 'attacker@example.com'\r\nMAILEND"), "{text}");
+    assert!(!text.to_ascii_lowercase().contains("\nbcc:"), "{text}");
+}
