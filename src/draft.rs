@@ -130,15 +130,19 @@ pub struct Draft {
     pub check_mail: bool,
 }
 
-/// Refuses CR and LF in a value that ends up in a header.
-/// Checks a value bound for a header: no CR or LF (header injection), and no word so long that
-/// the header line would pass the 998-octet limit of RFC 5322 (headers are folded at blanks only).
+/// Checks a value bound for a header: no CR or LF (header injection), no NUL (RFC 5322 forbids
+/// it anywhere in a message and C-based mail software reads it as the end of the line), and no
+/// word so long that the header line would pass the 998-octet limit of RFC 5322 (headers are
+/// folded at blanks only).
 pub(crate) fn header_safe(what: &str, value: &str) -> Result<()> {
     if value.contains(['\r', '\n']) {
         return Err(Error::new(
             Code::InvalidProperty,
             format!("{what} contains a line break; refused (header injection)"),
         ));
+    }
+    if value.contains('\0') {
+        return Err(Error::new(Code::InvalidProperty, format!("{what} contains a NUL character; refused")));
     }
     if let Some(word) = value.split_whitespace().find(|w| w.chars().count() > MAX_HEADER_WORD) {
         return Err(Error::new(
@@ -268,6 +272,20 @@ impl Draft {
                     return Err(Error::new(
                         Code::InvalidProperty,
                         format!("MAILATT: property type '{}' is not a MIME type such as application/pdf", props::shorten(t)),
+                    ));
+                }
+                // A `name` parameter here would put an unsanitized file name (a path) into
+                // Content-Type, which many mail readers prefer to the sanitized filename.
+                let params_ok = t
+                    .parse::<mime_guess::mime::Mime>()
+                    .is_ok_and(|m| m.params().all(|(k, _)| k.as_str().eq_ignore_ascii_case("charset")));
+                if !params_ok {
+                    return Err(Error::new(
+                        Code::InvalidProperty,
+                        format!(
+                            "MAILATT: property type '{}' may carry no parameter but charset (the file name is given with name=)",
+                            props::shorten(t)
+                        ),
                     ));
                 }
                 t.to_string()

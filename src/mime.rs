@@ -186,6 +186,16 @@ fn body_tree<'a>(draft: &'a Draft, pending: &mut Vec<Pending<'a>>) -> Result<Nod
 fn text_part(text: &str, mime: &str, charset: Charset, what: &str) -> Result<SinglePart> {
     let content_type = ContentType::parse(&format!("{mime}; charset={}", charset.mime_name()))
         .map_err(|e| internal(&format!("content type: {e}")))?;
+    // A bare CR would go out as is (lettre turns only LF into CRLF); with a dot next to it,
+    // lenient servers read `<CR>.<CR><LF>` as the end of DATA and the rest as new commands
+    // (SMTP smuggling). RFC 5322 has no bare CR in a body: it becomes a line break.
+    let normalized;
+    let text = if text.contains('\r') {
+        normalized = text.replace("\r\n", "\n").replace('\r', "\n");
+        normalized.as_str()
+    } else {
+        text
+    };
     let body = match charset {
         Charset::Utf8 => Body::new(text.to_string()),
         other => {

@@ -280,12 +280,17 @@ fn normalize(key: &str) -> String {
 /// key (naming the closest known key), a duplicate key, or a value of the wrong type.
 pub fn parse(context: &str, input: &str, schema: &'static [Key]) -> Result<Props> {
     let mut props = Props::default();
+    let mut after_secret: Option<&str> = None;
     for item in split(context, input)? {
         let norm = normalize(&item.key);
         let key = schema
             .iter()
             .find(|k| normalize(k.name) == norm || k.aliases.iter().any(|a| normalize(a) == norm))
-            .ok_or_else(|| unknown_key(context, &item, schema))?;
+            .ok_or_else(|| match after_secret {
+                Some(secret) => unknown_after_secret(context, &item, secret),
+                None => unknown_key(context, &item, schema),
+            })?;
+        after_secret = SECRET_KEYS.contains(&key.name).then_some(key.name);
         if props.has(key.name) {
             return Err(Error::new(
                 Code::InvalidProperty,
@@ -296,6 +301,22 @@ pub fn parse(context: &str, input: &str, schema: &'static [Key]) -> Result<Props
         props.entries.push((key.name, value));
     }
     Ok(props)
+}
+
+/// Properties whose values are secrets (SPEC: never in a message).
+const SECRET_KEYS: [&str; 2] = ["password", "PwdCertif"];
+
+/// An unknown "key" right after a secret is most likely the rest of an unquoted secret that
+/// holds a `;`: it is not quoted back.
+fn unknown_after_secret(context: &str, item: &Item, secret: &str) -> Error {
+    Error::new(
+        Code::InvalidProperty,
+        format!(
+            "{context}: unknown property at position {} right after {secret} (not shown: if {secret} holds a ';', \
+             quote the whole value: {secret}=\"...\")",
+            item.pos
+        ),
+    )
 }
 
 fn unknown_key(context: &str, item: &Item, schema: &[Key]) -> Error {
@@ -492,5 +513,19 @@ mod tests {
         let input = format!("port={}", "9".repeat(10_000));
         let err = parse("T", &input, KEYS).unwrap_err();
         assert!(err.message().len() < 200);
+    }
+
+    #[test]
+    fn the_tail_of_an_unquoted_secret_is_not_quoted_back() {
+        const SECRET: &[Key] = &[Key::new("password", Kind::Text), Key::new("PwdCertif", Kind::Text)];
+        for input in ["password=first;TailOfSecret", "PwdCertif=a;TailOfSecret=x", "password=\"q\";TailOfSecret"] {
+            let err = parse("T", input, SECRET).unwrap_err();
+            assert_eq!(err.code(), Code::InvalidProperty, "{input}");
+            assert!(!err.message().contains("TailOfSecret"), "{input}: {err}");
+            assert!(err.message().contains("quote the whole value"), "{input}: {err}");
+        }
+        // Elsewhere an unknown key is still named.
+        let err = parse("T", "TailOfSecret;password=x", SECRET).unwrap_err();
+        assert!(err.message().contains("TailOfSecret"), "{err}");
     }
 }

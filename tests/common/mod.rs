@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 pub mod certs;
+pub mod clib;
 pub mod eml;
+pub mod peer;
 pub mod smtp;
 
 use std::path::PathBuf;
