@@ -3,6 +3,7 @@
 //! Structure (SPEC section 3): text and HTML make `multipart/alternative`; inline images make
 //! `multipart/related` with the HTML; attachments make `multipart/mixed`.
 
+use memchr::memmem;
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment as LettreAttachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
@@ -328,7 +329,7 @@ fn splice(formatted: Vec<u8>, pending: &[Pending<'_>]) -> Result<Vec<u8>> {
     }
     let mut places = Vec::with_capacity(pending.len());
     for p in pending {
-        let at = find(&formatted, p.marker.as_bytes()).ok_or_else(|| internal("attachment marker not found"))?;
+        let at = memmem::find(&formatted, p.marker.as_bytes()).ok_or_else(|| internal("attachment marker not found"))?;
         places.push((at, p));
     }
     places.sort_by_key(|(at, _)| *at);
@@ -389,19 +390,6 @@ fn encode_file(path: &Path, out: &mut Vec<u8>) -> std::io::Result<()> {
     }
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let (&first, _) = needle.split_first()?;
-    let mut from = 0;
-    while let Some(p) = hay.get(from..)?.iter().position(|&b| b == first) {
-        let at = from + p;
-        if hay[at..].starts_with(needle) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,17 +410,4 @@ mod tests {
         }
     }
 
-    #[test]
-    fn find_table() {
-        for (hay, needle, expected) in [
-            (&b""[..], &b"a"[..], None),
-            (b"abc", b"", None),
-            (b"abc", b"c", Some(2)),
-            (b"aab", b"ab", Some(1)),
-            (b"xxabab", b"bab", Some(3)),
-            (b"ab", b"abc", None),
-        ] {
-            assert_eq!(find(hay, needle), expected, "{hay:?} {needle:?}");
-        }
-    }
 }
