@@ -1,10 +1,10 @@
 //! What is signed is what travels: a signed (and a signed and encrypted) message is handed to
 //! Postfix's `smtp-sink -d` on 127.0.0.1 and the copy it dumped still verifies and decrypts.
 //!
-//! lncmail's own SMTP transport is built in parallel (issue 3); until it is on main, the
-//! message lncmail wrote with `file:` is submitted by Python's `smtplib`. The point here is the
-//! message's bytes surviving a real SMTP exchange (dot-stuffing, line ends, a receiver storing
-//! LF lines), which does not depend on the client.
+//! Two ways in: lncmail's own SMTP transport sending to the sink
+//! (`signed_and_encrypted_message_sent_by_lncmail_over_smtp_verifies_and_decrypts`), and the
+//! message lncmail wrote with `file:` submitted by Python's `smtplib` (the bytes surviving a real
+//! SMTP exchange: dot-stuffing, line ends, a receiver storing LF lines, whatever the client).
 
 mod common;
 
@@ -162,4 +162,44 @@ fn signed_and_encrypted_message_relayed_by_smtp_sink_verifies_and_decrypts() {
 #[test]
 fn signed_secure_headers_message_relayed_by_smtp_sink_still_verifies() {
     check_relayed("Sign;SecureHeaders", false);
+}
+
+/// lncmail's own SMTP client, end to end: MAILSEND over SMTP to smtp-sink, then the dumped copy
+/// decrypts and verifies with OpenSSL, and carries the text that was sent.
+#[test]
+fn signed_and_encrypted_message_sent_by_lncmail_over_smtp_verifies_and_decrypts() {
+    let pki = Pki::get();
+    let work = tempfile::tempdir().unwrap();
+    for (n, extra) in ["Sign", "Sign;Encrypt", "Sign;Encrypt;SecureHeaders;Cipher=AES-256-GCM"].iter().enumerate() {
+        // A sink per message, so the one dump is this message's.
+        let sink = common::smtp::SmtpSink::start(&[]);
+        let mut s = Session::new();
+        let props = format!(
+            r#"Server="127.0.0.1";port={};Timeout=10;Sender="{SENDER}";Certif="{}";PwdCertif="{P12_PASSWORD}";RecipientCerts="{}";{extra}"#,
+            sink.port,
+            pki.sender_p12.display(),
+            pki.recipients_dir.display()
+        );
+        s.execute("MAILSMTP", &props, "").unwrap();
+        s.execute("MAILPREP", "alice@example.com", r#"subject="over the wire""#).unwrap();
+        for line in TEXT.split('\n') {
+            s.execute("MAILTEXT", line, "").unwrap();
+        }
+        let reply = s.execute("MAILSEND", "", "").unwrap();
+        assert!(reply.to_string().starts_with("OK 250"), "{extra}: {reply}");
+        let dumped = sink.wait_messages(1);
+        assert_eq!(dumped.len(), 1, "{extra}: smtp-sink received the message");
+        let copy = work.path().join(format!("dump{n}.eml"));
+        std::fs::write(&copy, &dumped[0].content).unwrap();
+        let entity = if extra.contains("Encrypt") {
+            let e = certs::openssl_decrypt(&copy, &pki.alice_pem, &pki.alice_key);
+            let p = work.path().join(format!("entity{n}"));
+            std::fs::write(&p, &e).unwrap();
+            p
+        } else {
+            copy
+        };
+        let verified = certs::openssl_verify(&entity, &pki.root_pem);
+        assert!(String::from_utf8_lossy(&verified).contains("a line starting with a dot"), "{extra}");
+    }
 }
