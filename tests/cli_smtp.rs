@@ -26,6 +26,11 @@ fn send_with_auth_over_smtp_keeps_the_password_out_of_every_output() {
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(out.stdout.starts_with("OK 250"), "{}", out.all());
     assert!(out.stderr.contains("DEBUG"), "--verbose shows diagnostics: {}", out.all());
+    // The SMTP dialogue, command by command, with the credentials masked and no message text.
+    for line in [">> EHLO", "<< 250", ">> AUTH ", "**** (credentials masked)", ">> MAIL FROM:<batch@example.com>", ">> RCPT TO:<hidden@example.com>", ">> DATA", ">> (the message, ", ">> QUIT"] {
+        assert!(out.stderr.contains(line), "--verbose lacks {line:?}: {}", out.stderr);
+    }
+    assert!(!out.stderr.contains("Subject: over SMTP"), "no message text in the dialogue");
     assert!(!out.all().contains(secret), "{}", out.all());
     let log = std::fs::read_to_string(dir.path().join("log.csv")).unwrap();
     assert!(!log.contains(secret), "{log}");

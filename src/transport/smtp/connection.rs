@@ -113,7 +113,10 @@ impl Connection {
         }
         set("EHLO");
         // lettre keeps its own reading of EHLO private and without SIZE or DSN: ask again.
-        let ehlo = inner.command(Ehlo::new(hello.clone())).map_err(|e| Failure::from_smtp("EHLO", &e, false))?;
+        let ehlo_command = Ehlo::new(hello.clone());
+        said(&ehlo_command.to_string());
+        let ehlo = inner.command(ehlo_command).map_err(|e| Failure::from_smtp("EHLO", &e, false))?;
+        heard(&reply_text(&ehlo));
         let mut conn = Connection { inner, extensions: Extensions::from_response(&ehlo) };
         if let Some((user, secret)) = &settings.credentials {
             set("AUTH");
@@ -156,7 +159,7 @@ impl Connection {
                 ),
             ));
         };
-        tracing::debug!(%mechanism, "authenticating");
+        tracing::debug!(">> AUTH {mechanism} **** (credentials masked)");
         let result = if mechanism == Mechanism::Xoauth2 {
             self.xoauth2(user, secret)
         } else {
@@ -190,7 +193,8 @@ impl Connection {
         if self.inner.has_broken() {
             return Err(Failure::fatal_broken(Code::Connection, "connection already broken"));
         }
-        self.inner.command(Rset).map(|_| ()).map_err(|e| {
+        said("RSET");
+        self.inner.command(Rset).map(|r| heard(&reply_text(&r))).map_err(|e| {
             let mut f = Failure::from_smtp("RSET", &e, false);
             f.broken = true;
             f
@@ -199,7 +203,18 @@ impl Connection {
 
     /// Sends a command and returns the server's positive reply.
     pub fn command(&mut self, step: &str, command: impl std::fmt::Display) -> Result<String, Failure> {
-        self.inner.command(command).map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp(step, &e, false))
+        let command = command.to_string();
+        said(&command);
+        self.send_unlogged(step, command)
+    }
+
+    /// Sends without logging what is sent (message data), logging the reply.
+    fn send_unlogged(&mut self, step: &str, command: String) -> Result<String, Failure> {
+        let reply = self.inner.command(command).map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp(step, &e, false));
+        if let Ok(r) = &reply {
+            heard(r);
+        }
+        reply
     }
 
     /// Writes several commands at once (RFC 2920 PIPELINING) and returns the reply to the
@@ -210,7 +225,11 @@ impl Connection {
 
     /// Reads the next reply of a pipelined group.
     pub fn reply(&mut self, step: &str) -> Result<String, Failure> {
-        self.inner.read_response().map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp(step, &e, false))
+        let reply = self.inner.read_response().map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp(step, &e, false));
+        if let Ok(r) = &reply {
+            heard(r);
+        }
+        reply
     }
 
     /// Whether the connection is known to be unusable.
@@ -223,6 +242,7 @@ impl Connection {
     /// receives the message byte for byte, without an extra empty line.
     pub fn data(&mut self, bytes: &[u8]) -> Result<String, Failure> {
         let body = bytes.strip_suffix(b"\r\n").unwrap_or(bytes);
+        tracing::debug!(">> (the message, {} bytes) .", bytes.len());
         if body.len() <= ONE_WRITE_MAX {
             if let Ok(text) = std::str::from_utf8(body) {
                 // One write for the message and its final dot. lettre writes them separately
@@ -230,12 +250,20 @@ impl Connection {
                 // server's delayed ACK: about 40 ms per message, 20 messages a second.
                 let mut wire = dot_stuffed(text);
                 wire.push_str("\r\n.\r\n");
-                return self.command("end of data", wire);
+                return self.send_unlogged("end of data", wire);
             }
         }
         // In slices: lettre dot-stuffs each part into a fresh buffer, and one part of a 100 MiB
         // message would be one more full copy of it in memory.
-        self.inner.message_iter(body.chunks(DATA_CHUNK)).map(|r| reply_text(&r)).map_err(|e| Failure::from_smtp("end of data", &e, false))
+        let reply = self
+            .inner
+            .message_iter(body.chunks(DATA_CHUNK))
+            .map(|r| reply_text(&r))
+            .map_err(|e| Failure::from_smtp("end of data", &e, false));
+        if let Ok(r) = &reply {
+            heard(r);
+        }
+        reply
     }
 
     /// Whether the connection is encrypted (SMTPS or after STARTTLS).
@@ -247,9 +275,26 @@ impl Connection {
     /// (lettre's own `quit` would send a second QUIT and wait again if the first one failed.)
     pub fn quit(mut self) {
         if !self.inner.has_broken() {
-            let _ = self.inner.command(Quit);
+            said("QUIT");
+            if let Ok(r) = self.inner.command(Quit) {
+                heard(&reply_text(&r));
+            }
         }
     }
+}
+
+/// The SMTP dialogue in the diagnostics (`--verbose`, `RUST_LOG=lncmail=debug`): each command
+/// line sent. Only commands pass here: message data and AUTH lines are logged by their callers
+/// as a summary, so no message text and no credential ever reaches the log.
+fn said(commands: &str) {
+    for line in commands.split("\r\n").filter(|l| !l.is_empty()) {
+        tracing::debug!(">> {line}");
+    }
+}
+
+/// Each reply received, as the server wrote it (a multi-line reply on one line).
+fn heard(reply: &str) {
+    tracing::debug!("<< {reply}");
 }
 
 /// Dot-stuffing (RFC 5321 section 4.5.2): a line that begins with `.` gets another one. Lines
