@@ -5,7 +5,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 need_apt=0
-for tool in /usr/sbin/smtp-sink /usr/sbin/postfix /usr/bin/openssl /usr/bin/valgrind /usr/bin/gpgsm /usr/bin/pkg-config; do
+for tool in /usr/sbin/smtp-sink /usr/sbin/postfix /usr/bin/openssl /usr/bin/valgrind /usr/bin/gpgsm /usr/bin/gpg-agent /usr/bin/pkg-config /usr/bin/cc; do
   [ -x "$tool" ] || need_apt=1
 done
 [ -f /usr/include/openssl/ssl.h ] || need_apt=1
@@ -13,7 +13,7 @@ if [ "$need_apt" = 1 ]; then
   echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends \
-    postfix openssl libssl-dev pkg-config valgrind gpgsm ca-certificates >/dev/null
+    postfix openssl libssl-dev pkg-config valgrind gpgsm gnupg gcc libc6-dev ca-certificates >/dev/null
 fi
 python3 -c 'import aiosmtpd, cryptography' 2>/dev/null || \
   python3 -m pip install -q --disable-pip-version-check aiosmtpd cryptography
