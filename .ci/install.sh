@@ -15,5 +15,7 @@ if [ "$need_apt" = 1 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends \
     postfix openssl libssl-dev pkg-config valgrind gpgsm gnupg gcc libc6-dev ca-certificates >/dev/null
 fi
-python3 -c 'import aiosmtpd, cryptography' 2>/dev/null || \
-  python3 -m pip install -q --disable-pip-version-check aiosmtpd cryptography
+# cryptography must be new enough to decrypt S/MIME (pkcs7_decrypt_smime, cryptography >= 44).
+python3 -c 'import aiosmtpd; from cryptography.hazmat.primitives.serialization.pkcs7 import pkcs7_decrypt_smime' 2>/dev/null || \
+  python3 -m pip install -q --disable-pip-version-check --upgrade aiosmtpd 'cryptography>=44'
+
