@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::certs::{self, Pki, P12_PASSWORD, SENDER};
+use common::certs::{self, Pki};
 use lncmail::Session;
 
 const TEXT: &str = "Hello from lncmail to another implementation.\nGrüße.";
@@ -18,12 +18,7 @@ fn send(extra: &str, out: &Path) -> PathBuf {
     let mut s = Session::new();
     s.execute(
         "MAILSMTP",
-        &format!(
-            r#"Server="file:{}";Sender="{SENDER}";Certif="{}";PwdCertif="{P12_PASSWORD}";RecipientCerts="{}";{extra}"#,
-            out.display(),
-            pki.sender_p12.display(),
-            pki.recipients_dir.display()
-        ),
+        &pki.smtp_props(&format!(r#"Server="file:{}""#, out.display()), extra),
         "",
     )
     .unwrap();

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::certs::{self, Pki, P12_PASSWORD, SENDER};
+use common::certs::{self, Pki};
 use lncmail::Session;
 
 #[test]
@@ -20,12 +20,7 @@ fn ten_mib_attachment_signed_and_encrypted_round_trips() {
     let mut s = Session::new();
     s.execute(
         "MAILSMTP",
-        &format!(
-            r#"Server="file:{}";Sender="{SENDER}";Certif="{}";PwdCertif="{P12_PASSWORD}";RecipientCerts="{}";Sign;Encrypt"#,
-            dir.path().join("out").display(),
-            pki.sender_p12.display(),
-            pki.recipients_dir.display()
-        ),
+        &pki.smtp_props(&format!(r#"Server="file:{}""#, dir.path().join("out").display()), "Sign;Encrypt"),
         "",
     )
     .unwrap();

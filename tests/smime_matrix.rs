@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::certs::{self, Pki, P12_PASSWORD, SENDER};
+use common::certs::{self, Pki, SENDER};
 use lncmail::Session;
 
 const SUBJECT: &str = "Quarterly results – confidential";
@@ -36,12 +36,7 @@ fn send(extra: &str) -> (tempfile::TempDir, PathBuf, Vec<(String, Vec<u8>)>) {
     let mut s = Session::new();
     s.execute(
         "MAILSMTP",
-        &format!(
-            r#"Server="file:{}";Sender="Sender <{SENDER}>";Certif="{}";PwdCertif="{P12_PASSWORD}";RecipientCerts="{}";{extra}"#,
-            out.display(),
-            pki.sender_p12.display(),
-            pki.recipients_dir.display()
-        ),
+        &pki.smtp_props(&format!(r#"Server="file:{}""#, out.display()), extra),
         "",
     )
     .unwrap();

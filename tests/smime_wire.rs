@@ -8,74 +8,22 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use common::certs::{self, Pki, P12_PASSWORD, SENDER};
+use common::certs::{self, Pki};
+use common::smtp::SmtpSink;
 use lncmail::Session;
 
 /// Lines that break signatures when a relay or a hand-written canonicalization touches them.
 const TEXT: &str = ".a line starting with a dot\nFrom the start of a line\ntrailing blanks   \n\ttab\n..\n.";
 
-struct Sink {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Sink {
-    fn start() -> Sink {
-        let bin = common::require_tool("smtp-sink", "apt-get install postfix");
-        let dir = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut cmd = Command::new(bin);
-        let root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
-        if root {
-            // smtp-sink refuses to keep super-user privileges; the dump folder must be
-            // writable by the user it switches to.
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-            cmd.args(["-u", "nobody"]);
-        }
-        cmd.arg("-d").arg(format!("{}/%M.", dir.path().display())).arg(format!("127.0.0.1:{port}")).arg("10");
-        let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        let sink = Sink { child, port, dir };
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "smtp-sink did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        sink
-    }
-
-    /// Submits a message with Python's smtplib and returns the copy smtp-sink dumped.
-    fn relay(&self, eml: &Path) -> Vec<u8> {
-        let before = self.dumps();
-        certs::run(Command::new("python3").arg("-c").arg(SUBMIT_PY).arg(self.port.to_string()).arg(eml));
-        let started = Instant::now();
-        loop {
-            let new: Vec<PathBuf> = self.dumps().into_iter().filter(|p| !before.contains(p)).collect();
-            if let Some(p) = new.first() {
-                // The dump is complete once the client's QUIT came back, which smtplib waited for.
-                return std::fs::read(p).unwrap();
-            }
-            assert!(started.elapsed() < Duration::from_secs(20), "smtp-sink dumped nothing");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn dumps(&self) -> Vec<PathBuf> {
-        std::fs::read_dir(self.dir.path()).unwrap().map(|e| e.unwrap().path()).collect()
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Submits a message with Python's smtplib to a sink and returns the copy it dumped.
+fn relay(sink: &SmtpSink, eml: &Path) -> Vec<u8> {
+    certs::run(Command::new("python3").arg("-c").arg(SUBMIT_PY).arg(sink.port.to_string()).arg(eml));
+    let dumped = sink.wait_messages(1);
+    assert_eq!(dumped.len(), 1, "smtp-sink dumped nothing");
+    dumped[0].content.clone()
 }
 
 const SUBMIT_PY: &str = r#"
@@ -91,12 +39,7 @@ fn send(extra: &str, out: &Path) -> PathBuf {
     let mut s = Session::new();
     s.execute(
         "MAILSMTP",
-        &format!(
-            r#"Server="file:{}";Sender="{SENDER}";Certif="{}";PwdCertif="{P12_PASSWORD}";RecipientCerts="{}";{extra}"#,
-            out.display(),
-            pki.sender_p12.display(),
-            pki.recipients_dir.display()
-        ),
+        &pki.smtp_props(&format!(r#"Server="file:{}""#, out.display()), extra),
         "",
     )
     .unwrap();
@@ -117,12 +60,12 @@ fn crlf(bytes: &[u8]) -> Vec<u8> {
 
 fn check_relayed(extra: &str, encrypted: bool) {
     let pki = Pki::get();
-    let sink = Sink::start();
+    let sink = SmtpSink::start(&[]);
     let work = tempfile::tempdir().unwrap();
     let eml = send(extra, &work.path().join("out"));
-    let dumped = sink.relay(&eml);
+    let dumped = relay(&sink, &eml);
 
-    // The receiver stores LF lines and adds its own headers on top; the message itself is
+    // The receiver stores LF lines (and may add its own headers on top); the message itself is
     // unchanged (no dot-stuffing left over, nothing re-encoded).
     let sent = lf(&std::fs::read(&eml).unwrap());
     assert!(
@@ -172,14 +115,9 @@ fn signed_and_encrypted_message_sent_by_lncmail_over_smtp_verifies_and_decrypts(
     let work = tempfile::tempdir().unwrap();
     for (n, extra) in ["Sign", "Sign;Encrypt", "Sign;Encrypt;SecureHeaders;Cipher=AES-256-GCM"].iter().enumerate() {
         // A sink per message, so the one dump is this message's.
-        let sink = common::smtp::SmtpSink::start(&[]);
+        let sink = SmtpSink::start(&[]);
         let mut s = Session::new();
-        let props = format!(
-            r#"Server="127.0.0.1";port={};Timeout=10;Sender="{SENDER}";Certif="{}";PwdCertif="{P12_PASSWORD}";RecipientCerts="{}";{extra}"#,
-            sink.port,
-            pki.sender_p12.display(),
-            pki.recipients_dir.display()
-        );
+        let props = pki.smtp_props(&format!(r#"Server="127.0.0.1";port={};Timeout=10"#, sink.port), extra);
         s.execute("MAILSMTP", &props, "").unwrap();
         s.execute("MAILPREP", "alice@example.com", r#"subject="over the wire""#).unwrap();
         for line in TEXT.split('\n') {

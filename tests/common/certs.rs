@@ -163,6 +163,16 @@ fn p12(key: Option<&PKey<Private>>, cert: &X509, chain: &[&X509], path: &Path) -
 }
 
 impl Pki {
+    /// MAILSMTP properties for this PKI's sender: `Server` as given, the sender's .p12 and its
+    /// password, the recipients' certificate folder, then `extra` (Sign, Encrypt ...).
+    pub fn smtp_props(&self, server: &str, extra: &str) -> String {
+        format!(
+            r#"{server};Sender="Sender <{SENDER}>";Certif="{}";PwdCertif="{P12_PASSWORD}";RecipientCerts="{}";{extra}"#,
+            self.sender_p12.display(),
+            self.recipients_dir.display()
+        )
+    }
+
     /// The test PKI, generated once per test binary.
     pub fn get() -> &'static Pki {
         static PKI: OnceLock<Pki> = OnceLock::new();
