@@ -178,7 +178,7 @@ fn body_tree<'a>(draft: &'a Draft, pending: &mut Vec<Pending<'a>>) -> Result<Nod
     }
     let mut mixed = content.add_to(MultiPart::mixed());
     for a in attached {
-        mixed = add_node(mixed, Node::Single(attachment_part(a, pending)?));
+        mixed = mixed.singlepart(attachment_part(a, pending)?);
     }
     Ok(Node::Multi(mixed))
 }
